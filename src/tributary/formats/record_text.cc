@@ -1,0 +1,67 @@
+#include "tributary/formats/record_text.h"
+
+#include "tributary/core/json.h"
+#include "tributary/core/numbers.h"
+#include "tributary/core/time_util.h"
+
+namespace tributary {
+
+void AppendVectorText(std::span<const float> v, std::string* out) {
+  // Reserve the worst case once, then write in place: no reallocation per float.
+  size_t start = out->size();
+  out->resize(start + 2 + v.size() * (kMaxFloatChars + 1));
+  char* p = out->data() + start;
+  *p++ = '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) *p++ = ',';
+    p += FormatFloat(v[i], p);
+  }
+  *p++ = ']';
+  out->resize(static_cast<size_t>(p - out->data()));
+}
+
+void AppendRecordJson(const RecordBatch& b, size_t row, std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (Field f : AllFields()) {
+    if (!first) out->push_back(',');
+    first = false;
+    out->push_back('"');
+    out->append(FieldName(f));
+    out->append("\":");
+    switch (FieldTypeOf(f)) {
+      case FieldType::kString: {
+        const StringColumn& c = b.strings(f);
+        if (c.IsNull(row)) out->append("null"); else AppendJsonString(c.Get(row), out);
+        break;
+      }
+      case FieldType::kJsonObject: {
+        const StringColumn& c = b.strings(f);
+        if (c.IsNull(row)) out->append("null"); else out->append(c.Get(row));
+        break;
+      }
+      case FieldType::kVector:
+        if (b.values.IsNull(row)) out->append("null"); else AppendVectorText(b.values.Get(row), out);
+        break;
+      case FieldType::kInt64: {
+        const Int64Column& c = b.ints(f);
+        if (c.IsNull(row)) out->append("null"); else AppendInt(c.Get(row), out);
+        break;
+      }
+      case FieldType::kTimestamp: {
+        const Int64Column& c = b.ints(f);
+        if (c.IsNull(row)) {
+          out->append("null");
+        } else {
+          out->push_back('"');
+          AppendTimestamp(c.Get(row), out);
+          out->push_back('"');
+        }
+        break;
+      }
+    }
+  }
+  out->push_back('}');
+}
+
+}  // namespace tributary

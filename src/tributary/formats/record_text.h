@@ -1,0 +1,18 @@
+// Text encodings of record values shared by the JSON, JSONL and CSV formats.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "tributary/core/record.h"
+
+namespace tributary {
+
+// "[0.1,0.2,0.3]": shortest round-trip floats, no spaces.
+void AppendVectorText(std::span<const float> v, std::string* out);
+
+// Row `row` of batch as one compact JSON object with every field in record
+// order; nulls as null, metadata inlined, timestamps RFC 3339 UTC.
+void AppendRecordJson(const RecordBatch& batch, size_t row, std::string* out);
+
+}  // namespace tributary

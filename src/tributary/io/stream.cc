@@ -1,0 +1,492 @@
+#include "tributary/io/stream.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "tributary/io/sha256.h"
+
+namespace tributary {
+namespace {
+
+constexpr size_t kBufferSize = 1 << 20;
+
+Status Errno(const std::string& what, const std::string& path) {
+  return Status::IOError(what + " " + path + ": " + std::strerror(errno));
+}
+
+// ---- inputs ----
+
+class FdInput final : public InputStream {
+ public:
+  FdInput(int fd, std::string name, bool owned, int64_t size)
+      : fd_(fd), name_(std::move(name)), owned_(owned), size_(size) {}
+  ~FdInput() override {
+    if (owned_) ::close(fd_);
+  }
+  Result<size_t> Read(char* buf, size_t n) override {
+    while (true) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r >= 0) {
+        read_ += static_cast<uint64_t>(r);
+        return static_cast<size_t>(r);
+      }
+      if (errno == EINTR) continue;
+      return Errno("cannot read", name_);
+    }
+  }
+  uint64_t source_bytes_read() const override { return read_; }
+  int64_t source_size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  int fd_;
+  std::string name_;
+  bool owned_;
+  int64_t size_;
+  uint64_t read_ = 0;
+};
+
+class MemInput final : public InputStream {
+ public:
+  MemInput(std::string data, std::string name) : data_(std::move(data)), name_(std::move(name)) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    size_t k = std::min(n, data_.size() - pos_);
+    std::memcpy(buf, data_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  uint64_t source_bytes_read() const override { return pos_; }
+  int64_t source_size() const override { return static_cast<int64_t>(data_.size()); }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::string data_;
+  std::string name_;
+  size_t pos_ = 0;
+};
+
+// Serves some already-read bytes before the rest of the inner stream.
+class PrefixedInput final : public InputStream {
+ public:
+  PrefixedInput(std::string prefix, std::unique_ptr<InputStream> inner)
+      : prefix_(std::move(prefix)), inner_(std::move(inner)) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (pos_ < prefix_.size()) {
+      size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    return inner_->Read(buf, n);
+  }
+  uint64_t source_bytes_read() const override { return inner_->source_bytes_read() - (prefix_.size() - pos_); }
+  int64_t source_size() const override { return inner_->source_size(); }
+  const std::string& name() const override { return inner_->name(); }
+
+ private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  std::unique_ptr<InputStream> inner_;
+};
+
+class GzipInput final : public InputStream {
+ public:
+  explicit GzipInput(std::unique_ptr<InputStream> inner) : inner_(std::move(inner)), in_(kBufferSize) {
+    std::memset(&zs_, 0, sizeof(zs_));
+    ok_ = inflateInit2(&zs_, 15 + 32) == Z_OK;
+  }
+  ~GzipInput() override { inflateEnd(&zs_); }
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (!ok_) return Status::IOError("cannot initialise gzip decoder for " + name());
+    zs_.next_out = reinterpret_cast<Bytef*>(buf);
+    zs_.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    while (zs_.avail_out == static_cast<uInt>(std::min<size_t>(n, 1u << 30)) && !done_) {
+      if (zs_.avail_in == 0) {
+        TRIB_ASSIGN_OR_RETURN(size_t got, inner_->Read(in_.data(), in_.size()));
+        if (got == 0) {
+          if (member_started_) {
+            return Status::InvalidData(name() + ": truncated gzip stream (ends inside a member)");
+          }
+          done_ = true;
+          break;
+        }
+        zs_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        zs_.avail_in = static_cast<uInt>(got);
+      }
+      member_started_ = true;
+      int rc = inflate(&zs_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        // Another member may follow (multi-member gzip, e.g. concatenated files).
+        member_started_ = false;
+        inflateReset(&zs_);
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return Status::InvalidData(name() + ": corrupt gzip data (" +
+                                   (zs_.msg ? std::string(zs_.msg) : std::to_string(rc)) + ")");
+      }
+    }
+    return static_cast<size_t>(std::min<size_t>(n, 1u << 30) - zs_.avail_out);
+  }
+  uint64_t source_bytes_read() const override { return inner_->source_bytes_read(); }
+  int64_t source_size() const override { return inner_->source_size(); }
+  const std::string& name() const override { return inner_->name(); }
+
+ private:
+  std::unique_ptr<InputStream> inner_;
+  std::vector<char> in_;
+  z_stream zs_;
+  bool ok_ = false;
+  bool done_ = false;
+  bool member_started_ = false;
+};
+
+class ZstdInput final : public InputStream {
+ public:
+  explicit ZstdInput(std::unique_ptr<InputStream> inner)
+      : inner_(std::move(inner)), in_(ZSTD_DStreamInSize()), ds_(ZSTD_createDStream()) {
+    ZSTD_initDStream(ds_);
+    // Bound the decoder window so a hostile frame cannot demand gigabytes.
+    ZSTD_DCtx_setParameter(ds_, ZSTD_d_windowLogMax, 27);
+  }
+  ~ZstdInput() override { ZSTD_freeDStream(ds_); }
+  Result<size_t> Read(char* buf, size_t n) override {
+    ZSTD_outBuffer out{buf, n, 0};
+    while (out.pos == 0 && !done_) {
+      if (inb_.pos == inb_.size) {
+        TRIB_ASSIGN_OR_RETURN(size_t got, inner_->Read(in_.data(), in_.size()));
+        if (got == 0) {
+          if (frame_open_) return Status::InvalidData(name() + ": truncated zstd stream");
+          done_ = true;
+          break;
+        }
+        inb_ = ZSTD_inBuffer{in_.data(), got, 0};
+      }
+      size_t rc = ZSTD_decompressStream(ds_, &out, &inb_);
+      if (ZSTD_isError(rc)) {
+        return Status::InvalidData(name() + ": corrupt zstd data (" + ZSTD_getErrorName(rc) + ")");
+      }
+      frame_open_ = rc != 0;
+    }
+    return out.pos;
+  }
+  uint64_t source_bytes_read() const override { return inner_->source_bytes_read(); }
+  int64_t source_size() const override { return inner_->source_size(); }
+  const std::string& name() const override { return inner_->name(); }
+
+ private:
+  std::unique_ptr<InputStream> inner_;
+  std::vector<char> in_;
+  ZSTD_DStream* ds_;
+  ZSTD_inBuffer inb_{nullptr, 0, 0};
+  bool done_ = false;
+  bool frame_open_ = false;
+};
+
+// ---- outputs ----
+
+// Compresses (optionally), hashes and counts the final bytes, and hands them
+// to Emit().
+class OutputBase : public OutputStream {
+ public:
+  explicit OutputBase(Compression c) : compression_(c) {}
+  ~OutputBase() override {
+    if (zinit_) deflateEnd(&zs_);
+    if (cs_) ZSTD_freeCStream(cs_);
+  }
+
+  Status Init() {
+    if (compression_ == Compression::kGzip) {
+      std::memset(&zs_, 0, sizeof(zs_));
+      if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return Status::Internal("cannot initialise gzip encoder");
+      }
+      zinit_ = true;
+    } else if (compression_ == Compression::kZstd) {
+      cs_ = ZSTD_createCStream();
+      ZSTD_initCStream(cs_, 3);
+    }
+    cbuf_.resize(kBufferSize);
+    return Status::OK();
+  }
+
+  Status Write(std::string_view data) override {
+    if (closed_) return Status::Internal("write after close");
+    switch (compression_) {
+      case Compression::kNone: return Final(data);
+      case Compression::kGzip: return Deflate(data, Z_NO_FLUSH);
+      case Compression::kZstd: return ZstdWrite(data, false);
+    }
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (closed_) return Status::OK();
+    closed_ = true;
+    if (compression_ == Compression::kGzip) TRIB_RETURN_NOT_OK(Deflate({}, Z_FINISH));
+    if (compression_ == Compression::kZstd) TRIB_RETURN_NOT_OK(ZstdWrite({}, true));
+    sha_hex_ = sha_.FinishHex();
+    return Commit();
+  }
+
+  uint64_t bytes_written() const override { return bytes_; }
+  std::string sha256_hex() const override { return sha_hex_; }
+
+ protected:
+  virtual Status Emit(std::string_view data) = 0;
+  virtual Status Commit() = 0;
+
+ private:
+  Status Final(std::string_view data) {
+    if (data.empty()) return Status::OK();
+    sha_.Update(data);
+    bytes_ += data.size();
+    return Emit(data);
+  }
+
+  Status Deflate(std::string_view data, int flush) {
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    zs_.avail_in = static_cast<uInt>(data.size());
+    while (true) {
+      zs_.next_out = reinterpret_cast<Bytef*>(cbuf_.data());
+      zs_.avail_out = static_cast<uInt>(cbuf_.size());
+      int rc = deflate(&zs_, flush);
+      if (rc == Z_STREAM_ERROR) return Status::Internal("gzip encoder failed");
+      TRIB_RETURN_NOT_OK(Final(std::string_view(cbuf_.data(), cbuf_.size() - zs_.avail_out)));
+      if (flush == Z_FINISH ? rc == Z_STREAM_END : (zs_.avail_in == 0 && zs_.avail_out != 0)) break;
+    }
+    return Status::OK();
+  }
+
+  Status ZstdWrite(std::string_view data, bool end) {
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    while (true) {
+      ZSTD_outBuffer out{cbuf_.data(), cbuf_.size(), 0};
+      size_t rc = end ? ZSTD_endStream(cs_, &out) : ZSTD_compressStream(cs_, &out, &in);
+      if (ZSTD_isError(rc)) return Status::Internal(std::string("zstd encoder failed: ") + ZSTD_getErrorName(rc));
+      TRIB_RETURN_NOT_OK(Final(std::string_view(cbuf_.data(), out.pos)));
+      if (end ? rc == 0 : in.pos == in.size) break;
+    }
+    return Status::OK();
+  }
+
+  Compression compression_;
+  z_stream zs_{};
+  bool zinit_ = false;
+  ZSTD_CStream* cs_ = nullptr;
+  std::vector<char> cbuf_;
+  Sha256 sha_;
+  std::string sha_hex_;
+  uint64_t bytes_ = 0;
+  bool closed_ = false;
+};
+
+class FileOutput final : public OutputBase {
+ public:
+  FileOutput(Compression c, std::string path, std::string tmp, int fd, bool atomic)
+      : OutputBase(c), path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd), atomic_(atomic) {
+    buf_.reserve(kBufferSize);
+  }
+  ~FileOutput() override {
+    if (fd_ >= 0 && atomic_) {
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+    }
+  }
+
+ protected:
+  Status Emit(std::string_view data) override {
+    if (buf_.size() + data.size() > kBufferSize) {
+      TRIB_RETURN_NOT_OK(Flush());
+      if (data.size() >= kBufferSize) return WriteAll(data);
+    }
+    buf_.append(data);
+    return Status::OK();
+  }
+  Status Commit() override {
+    TRIB_RETURN_NOT_OK(Flush());
+    if (!atomic_) return Status::OK();
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      ::unlink(tmp_.c_str());
+      return Errno("cannot close", path_);
+    }
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      Status st = Errno("cannot rename into place", path_);
+      ::unlink(tmp_.c_str());
+      return st;
+    }
+    return Status::OK();
+  }
+
+ private:
+  Status Flush() {
+    Status st = WriteAll(buf_);
+    buf_.clear();
+    return st;
+  }
+  Status WriteAll(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t w = ::write(fd_, data.data(), data.size());
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return Errno("cannot write", path_);
+      }
+      data.remove_prefix(static_cast<size_t>(w));
+    }
+    return Status::OK();
+  }
+
+  std::string path_, tmp_;
+  int fd_;
+  bool atomic_;
+  std::string buf_;
+};
+
+class MemOutput final : public OutputBase {
+ public:
+  MemOutput(Compression c, std::string* sink) : OutputBase(c), sink_(sink) {}
+
+ protected:
+  Status Emit(std::string_view data) override {
+    pending_.append(data);
+    return Status::OK();
+  }
+  Status Commit() override {
+    *sink_ = std::move(pending_);
+    return Status::OK();
+  }
+
+ private:
+  std::string* sink_;
+  std::string pending_;
+};
+
+std::string RandomSuffix() {
+  static std::atomic<uint64_t> counter{0};
+  std::random_device rd;
+  uint64_t v = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ull);
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+std::string_view CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kNone: return "none";
+    case Compression::kGzip: return "gzip";
+    case Compression::kZstd: return "zstd";
+  }
+  return "none";
+}
+
+Result<Compression> ParseCompressionName(std::string_view name) {
+  if (name == "none" || name.empty()) return Compression::kNone;
+  if (name == "gzip" || name == "gz") return Compression::kGzip;
+  if (name == "zstd" || name == "zst") return Compression::kZstd;
+  return Status::InvalidArgument("unknown compression '" + std::string(name) +
+                                 "' (expected none, gzip or zstd)");
+}
+
+Compression CompressionFromPath(std::string_view path) {
+  if (EndsWith(path, ".gz") || EndsWith(path, ".gzip")) return Compression::kGzip;
+  if (EndsWith(path, ".zst") || EndsWith(path, ".zstd")) return Compression::kZstd;
+  return Compression::kNone;
+}
+
+std::string_view StripCompressionExtension(std::string_view path) {
+  for (std::string_view ext : {".gz", ".gzip", ".zst", ".zstd"}) {
+    if (EndsWith(path, ext)) return path.substr(0, path.size() - ext.size());
+  }
+  return path;
+}
+
+Result<std::unique_ptr<InputStream>> WrapDecompress(std::unique_ptr<InputStream> in) {
+  std::string head(4, '\0');
+  TRIB_ASSIGN_OR_RETURN(size_t n, ReadFully(in.get(), head.data(), head.size()));
+  head.resize(n);
+  const auto* h = reinterpret_cast<const unsigned char*>(head.data());
+  bool gzip = n >= 2 && h[0] == 0x1f && h[1] == 0x8b;
+  bool zstd = n >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd;
+  std::unique_ptr<InputStream> prefixed = std::make_unique<PrefixedInput>(std::move(head), std::move(in));
+  if (gzip) return std::unique_ptr<InputStream>(std::make_unique<GzipInput>(std::move(prefixed)));
+  if (zstd) return std::unique_ptr<InputStream>(std::make_unique<ZstdInput>(std::move(prefixed)));
+  return prefixed;
+}
+
+Result<std::unique_ptr<InputStream>> OpenInput(const std::string& path) {
+  if (path == "-") {
+    return WrapDecompress(std::make_unique<FdInput>(0, "<stdin>", false, -1));
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    Status s = Errno("cannot stat", path);
+    ::close(fd);
+    return s;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(path + " is a directory, not a file");
+  }
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  int64_t size = S_ISREG(st.st_mode) ? static_cast<int64_t>(st.st_size) : -1;
+  return WrapDecompress(std::make_unique<FdInput>(fd, path, true, size));
+}
+
+std::unique_ptr<InputStream> MemoryInput(std::string data, std::string name) {
+  auto r = WrapDecompress(std::make_unique<MemInput>(std::move(data), std::move(name)));
+  return std::move(r).value();  // memory reads cannot fail
+}
+
+Result<std::unique_ptr<OutputStream>> OpenOutput(const std::string& path, Compression compression) {
+  std::unique_ptr<FileOutput> out;
+  if (path == "-") {
+    out = std::make_unique<FileOutput>(compression, "<stdout>", "", 1, false);
+  } else {
+    std::filesystem::path p(path);
+    std::error_code ec;
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec) return Status::IOError("cannot create directory " + p.parent_path().string() + ": " + ec.message());
+    std::string tmp = path + ".tmp-" + RandomSuffix();
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return Errno("cannot create", path);
+    out = std::make_unique<FileOutput>(compression, path, tmp, fd, true);
+  }
+  TRIB_RETURN_NOT_OK(out->Init());
+  return std::unique_ptr<OutputStream>(std::move(out));
+}
+
+std::unique_ptr<OutputStream> MemoryOutput(std::string* sink, Compression compression) {
+  auto out = std::make_unique<MemOutput>(compression, sink);
+  (void)out->Init();
+  return out;
+}
+
+Result<size_t> ReadFully(InputStream* in, char* buf, size_t n) {
+  size_t total = 0;
+  while (total < n) {
+    TRIB_ASSIGN_OR_RETURN(size_t got, in->Read(buf + total, n - total));
+    if (got == 0) break;
+    total += got;
+  }
+  return total;
+}
+
+}  // namespace tributary
