@@ -250,6 +250,12 @@ Status RowBuilder::Finish() {
     }
   }
 
+  // Metadata is always an object in the store; absent or null becomes {}.
+  if (st(Field::kMetadata) != State::kSet) {
+    meta.assign("{}");
+    state_[static_cast<int>(Field::kMetadata)] = State::kSet;
+  }
+
   RecordBatch& b = *batch_;
   for (Field f : AllFields()) {
     const int i = static_cast<int>(f);
