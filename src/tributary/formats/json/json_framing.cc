@@ -4,6 +4,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tributary::json_internal {
 namespace {
 
@@ -32,6 +36,54 @@ constexpr std::array<uint8_t, 256> MakeClassTable() {
   return t;
 }
 constexpr std::array<uint8_t, 256> kClass = MakeClassTable();
+
+// Offset of the first byte of [p, p + n) that matters inside a string ('"',
+// '\\' or '\n'), or n.
+inline size_t FindInString(const char* p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                newline = _mm_set1_epi8('\n');
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                               _mm_cmpeq_epi8(v, newline));
+    if (int mask = _mm_movemask_epi8(hit)) return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    const char c = p[i];
+    if (c == '"' || c == '\\' || c == '\n') return i;
+  }
+  return n;
+}
+
+// Offset of the first byte of [p, p + n) that matters outside strings, or n:
+// quotes, brackets, newlines, and commas when with_comma (only commas at the
+// element's top level end it; inside vectors they are the bulk of the bytes).
+inline size_t FindStructural(const char* p, size_t n, bool with_comma) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), newline = _mm_set1_epi8('\n');
+  // '[' ']' '{' '}' are 0x5B 0x5D 0x7B 0x7D: equal to 0x59 under mask 0xD9.
+  // That also matches 'Y' '_' 'y' DEL, which the caller skips as plain bytes.
+  const __m128i bracket_mask = _mm_set1_epi8(static_cast<char>(0xD9)),
+                bracket_bits = _mm_set1_epi8(0x59);
+  const __m128i comma = _mm_set1_epi8(with_comma ? ',' : '"');
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, newline));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_and_si128(v, bracket_mask), bracket_bits));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, comma));
+    if (int mask = _mm_movemask_epi8(hit)) return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    const uint8_t cls = kClass[static_cast<unsigned char>(p[i])];
+    if (cls != kPlain && (cls != kComma || with_comma)) return i;
+  }
+  return n;
+}
 
 std::string Describe(char c) {
   auto u = static_cast<unsigned char>(c);
@@ -260,22 +312,26 @@ Status RecordFramer::NextElement(RecordSpan* record, bool* done) {
         char terminator = 0;
         while (i < end) {
           if (in_string_) {
-            while (i < end) {
-              const char c = base[i++];
-              if (escaped_) {
-                escaped_ = false;
-                if (c == '\n') ++line_;
-              } else if (c == '"') {
-                in_string_ = false;
-                break;
-              } else if (c == '\\') {
-                escaped_ = true;
-              } else if (c == '\n') {
-                ++line_;
-              }
+            if (escaped_) {
+              escaped_ = false;
+              if (base[i] == '\n') ++line_;
+              ++i;
+              continue;
+            }
+            i += FindInString(base + i, end - i);
+            if (i == end) break;
+            const char c = base[i++];
+            if (c == '"') {
+              in_string_ = false;
+            } else if (c == '\\') {
+              escaped_ = true;
+            } else {
+              ++line_;
             }
             continue;
           }
+          i += FindStructural(base + i, end - i, depth_ == 0 && !single_object_);
+          if (i == end) break;
           const char c = base[i];
           switch (kClass[static_cast<unsigned char>(c)]) {
             case kPlain: break;

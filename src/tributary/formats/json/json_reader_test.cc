@@ -2,6 +2,8 @@
 // options. Messages and line/row numbers are pinned.
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -385,6 +387,36 @@ TEST(JsonlReaderTest, VectorFloatsAreCorrectlyRounded) {
   r = ReadJsonl(line);
   ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
   v = r.rows.values.Get(0);
+  ASSERT_EQ(v.size(), tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    float expected;
+    ASSERT_EQ(ParseFloat(tokens[i], &expected, false), ParseNumberError::kOk) << tokens[i];
+    ASSERT_EQ(Bits(v[i]), Bits(expected)) << tokens[i];
+  }
+}
+
+// Decimals right around the midpoint between two floats, where rounding
+// through double is most fragile, written with 9 to 25 significant digits.
+TEST(JsonlReaderTest, VectorFloatsNearMidpointsAreCorrectlyRounded) {
+  std::mt19937_64 rng(77);
+  std::vector<std::string> tokens;
+  std::string line = "{\"values\":[";
+  while (tokens.size() < 30000) {
+    const float f = std::bit_cast<float>(static_cast<uint32_t>(rng()));
+    if (!std::isfinite(f) || std::fabs(f) > 1e38f) continue;
+    const float next = std::nextafter(f, f < 0 ? -INFINITY : INFINITY);
+    const double mid = (static_cast<double>(f) + static_cast<double>(next)) / 2;
+    char buf[64];
+    const int precision = 8 + static_cast<int>(rng() % 17);
+    auto res = std::to_chars(buf, buf + sizeof(buf), mid, std::chars_format::scientific, precision);
+    std::string t(buf, res.ptr);
+    tokens.push_back(t);
+    line += (tokens.size() > 1 ? "," : "") + t;
+  }
+  line += "]}";
+  auto r = ReadJsonl(line);
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  auto v = r.rows.values.Get(0);
   ASSERT_EQ(v.size(), tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
     float expected;
