@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <unordered_map>
 
 #include "tributary/core/json.h"
+#include "tributary/formats/csv/vector_text.h"
 
 namespace tributary {
 namespace csv {
@@ -50,8 +52,171 @@ void AppendReportString(std::string_view s, size_t max_bytes, std::string* out) 
 
 }  // namespace
 
+// Decodes framed records into a batch. One per decoding thread: it owns the
+// scratch buffers; the header it reads is shared and immutable.
+class CsvReader::Decoder {
+ public:
+  Decoder(const ReadOptions& options, const std::vector<std::string>& names,
+          const std::vector<RowBuilder::Target>& targets)
+      : options_(options), names_(names), targets_(targets) {}
+
+  // Records and cells hold offsets into text.
+  void Decode(std::string_view text, const std::vector<CellSpan>& cells,
+              const std::vector<PendingRecord>& records, RecordBatch* batch,
+              std::vector<RowError>* errors) {
+    RowBuilder builder(options_, batch);
+    for (const PendingRecord& rec : records) DecodeOne(text, cells, rec, &builder, errors);
+  }
+
+ private:
+  void DecodeOne(std::string_view text, const std::vector<CellSpan>& cells,
+                 const PendingRecord& rec, RowBuilder* builder, std::vector<RowError>* errors);
+  void TextError(std::string_view raw, const PendingRecord& rec, std::string message,
+                 bool by_line, std::vector<RowError>* errors);
+
+  const ReadOptions& options_;
+  const std::vector<std::string>& names_;
+  const std::vector<RowBuilder::Target>& targets_;
+  std::string scratch_;       // unescaped cell text
+  std::string json_scratch_;  // an unknown column's value as JSON
+};
+
+void CsvReader::Decoder::TextError(std::string_view raw, const PendingRecord& rec,
+                                   std::string message, bool by_line,
+                                   std::vector<RowError>* errors) {
+  RowError& e = errors->emplace_back();
+  e.origin = rec.origin;
+  e.by_line = by_line;
+  e.message = std::move(message);
+  AppendReportString(raw, kMaxCellJsonBytes, &e.data_json);
+  e.raw.assign(raw);
+}
+
+void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<CellSpan>& cells,
+                                   const PendingRecord& rec, RowBuilder* builder,
+                                   std::vector<RowError>* errors) {
+  const std::string_view raw = text.substr(rec.begin, rec.end - rec.begin);
+  const CellSpan* const cell0 = cells.data() + rec.first_cell;
+  if (rec.unterminated) {
+    TextError(raw, rec, "unterminated quoted field", /*by_line=*/true, errors);
+    return;
+  }
+  if (size_t bad = FindInvalidUtf8(raw); bad != std::string_view::npos) {
+    const size_t at = rec.begin + bad;
+    std::string where = "the record";
+    for (size_t i = 0; i < rec.num_cells; ++i) {
+      // Invalid bytes are never delimiters or quotes, so one cell holds it.
+      if (at >= cell0[i].begin && at < cell0[i].end) {
+        where = i < names_.size() && !names_[i].empty() ? "column '" + names_[i] + "'"
+                                                        : "column " + std::to_string(i + 1);
+        break;
+      }
+    }
+    TextError(raw, rec,
+              "Invalid UTF-8 in " + where + " (byte " + std::to_string(bad + 1) +
+                  " of the record)",
+              /*by_line=*/true, errors);
+    return;
+  }
+  if (rec.num_cells != names_.size()) {
+    TextError(raw, rec,
+              "Expected " + std::to_string(names_.size()) + " fields, got " +
+                  std::to_string(rec.num_cells),
+              /*by_line=*/false, errors);
+    return;
+  }
+
+  builder->Begin(rec.origin);
+  for (size_t i = 0; i < rec.num_cells && !builder->failed(); ++i) {
+    const RowBuilder::Target& target = targets_[i];
+    if (target.kind == RowBuilder::Target::Kind::kIgnore) continue;
+    const bool quoted = (cell0[i].flags & kCellQuoted) != 0;
+    std::string_view cell = CellText(text, cell0[i], &scratch_);
+    if (target.kind == RowBuilder::Target::Kind::kField) {
+      if (target.field == Field::kValues && ParseBracketedVector(cell, &builder->VectorScratch())) {
+        builder->CommitVector();
+      } else {
+        (void)builder->SetText(target.field, cell, quoted);
+      }
+      continue;
+    }
+    // Unknown column: metadata gets it as a string (null for an empty
+    // unquoted cell); the reject policy fails the row.
+    json_scratch_.clear();
+    if (cell.empty() && !quoted) {
+      json_scratch_.append("null");
+    } else {
+      AppendJsonString(cell, &json_scratch_);
+    }
+    (void)builder->AddExtraJson(names_[i], json_scratch_);
+  }
+  if (options_.keep_raw) builder->SetRaw(raw);
+  Status st = builder->Finish();
+  if (st.ok()) return;
+
+  RowError& e = errors->emplace_back();
+  e.origin = rec.origin;
+  e.by_line = false;
+  e.message = st.message();
+  e.data_json.push_back('{');
+  for (size_t i = 0; i < rec.num_cells; ++i) {
+    if (i > 0) e.data_json.push_back(',');
+    AppendJsonString(names_[i], &e.data_json);
+    e.data_json.push_back(':');
+    std::string_view cell = CellText(text, cell0[i], &scratch_);
+    if (cell.empty() && (cell0[i].flags & kCellQuoted) == 0) {
+      e.data_json.append("null");
+    } else {
+      AppendReportString(cell, kMaxCellJsonBytes, &e.data_json);
+    }
+  }
+  e.data_json.push_back('}');
+  e.raw.assign(raw);
+}
+
+// A run of framed records, copied out of the input buffer so that a decode
+// thread can work on it while framing goes on.
+struct CsvReader::Block {
+  std::string text;
+  std::vector<CellSpan> cells;
+  std::vector<PendingRecord> records;
+  RecordBatch batch;
+  std::vector<RowError> errors;
+  Status status;       // a stream error that follows these records
+  bool last = false;   // no block follows
+  bool decoded = false;
+};
+
+namespace {
+
+// Threaded mode cuts blocks at this much text, so that a large batch_rows
+// does not make blocks (and the memory they pin) large.
+constexpr size_t kMaxBlockBytes = 4u << 20;
+
+int DecodeThreads(const ReadOptions& options) {
+  if (options.decode_threads > 0) return options.decode_threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
 CsvReader::CsvReader(std::unique_ptr<InputStream> in, const ReadOptions& options, char delimiter)
-    : in_(std::move(in)), options_(options), framer_(delimiter) {}
+    : in_(std::move(in)),
+      options_(options),
+      framer_(delimiter),
+      decode_threads_(DecodeThreads(options)),
+      source_size_(in_->source_size()) {}
+
+CsvReader::~CsvReader() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  framer_cv_.notify_all();
+  work_cv_.notify_all();
+  if (framer_thread_.joinable()) framer_thread_.join();
+  for (std::thread& t : decoder_threads_) t.join();
+}
 
 Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<InputStream> in,
                                                    const ReadOptions& options, char delimiter) {
@@ -62,6 +227,8 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<InputStream> 
   }
   std::unique_ptr<CsvReader> reader(new CsvReader(std::move(in), options, delimiter));
   TRIB_RETURN_NOT_OK(reader->ReadHeader());
+  reader->serial_decoder_ =
+      std::make_unique<Decoder>(reader->options_, reader->names_, reader->targets_);
   return reader;
 }
 
@@ -91,6 +258,7 @@ Status CsvReader::Fill() {
   while (end_ < want) {
     Result<size_t> n = in_->Read(buf_.get() + end_, want - end_);
     if (!n.ok()) return n.status();
+    bytes_read_.store(in_->source_bytes_read(), std::memory_order_relaxed);
     if (*n == 0) {
       eof_ = true;
       break;
@@ -148,13 +316,12 @@ Status CsvReader::ReadHeader() {
   has_header_ = true;
   const int64_t header_line = line_;
 
-  names_.clear();
-  targets_.clear();
+  std::string scratch;
+  for (const CellSpan& cell : cells_) names_.emplace_back(CellText(data(), cell, &scratch));
   std::unordered_map<std::string_view, size_t> seen_names;
   std::array<int, kNumFields> field_column;
   field_column.fill(-1);
   const RowBuilder resolver(options_, nullptr);
-  for (const CellSpan& cell : cells_) names_.emplace_back(CellText(data(), cell, &scratch_));
   for (size_t i = 0; i < names_.size(); ++i) {
     const std::string& name = names_[i];
     if (!name.empty()) {
@@ -193,11 +360,12 @@ Status CsvReader::ReadHeader() {
   return Status::OK();
 }
 
-Status CsvReader::FrameRecords(size_t max_records) {
+Status CsvReader::FrameRecords(size_t max_records, size_t max_bytes) {
   pending_.clear();
   cells_.clear();
   FramedSpan span;
-  while (pending_.size() < max_records) {
+  while (pending_.size() < max_records &&
+         (pending_.empty() || pos_ - pending_.front().begin < max_bytes)) {
     const size_t first = cells_.size();
     FrameResult r = framer_.Frame(data(), pos_, eof_, &cells_, &span);
     switch (r) {
@@ -211,7 +379,7 @@ Status CsvReader::FrameRecords(size_t max_records) {
       case FrameResult::kNeedMore:
         cells_.resize(first);
         if (end_ - pos_ > options_.max_record_bytes + 1) return RecordTooLong(line_, span.in_quote);
-        // Refilling moves the buffer; decode what is framed first.
+        // Refilling moves the buffer; hand over what is framed first.
         if (!pending_.empty()) return Status::OK();
         TRIB_RETURN_NOT_OK(Fill());
         continue;
@@ -221,9 +389,9 @@ Status CsvReader::FrameRecords(size_t max_records) {
           cells_.resize(first);
           return RecordTooLong(line_, r == FrameResult::kUnterminatedQuote);
         }
-        ++records_read_;
+        ++records_framed_;
         pending_.push_back(PendingRecord{pos_, span.end, first, cells_.size() - first,
-                                         RowOrigin{records_read_, line_},
+                                         RowOrigin{records_framed_, line_},
                                          r == FrameResult::kUnterminatedQuote});
         line_ += 1 + span.line_breaks;
         pos_ = span.next;
@@ -235,6 +403,7 @@ Status CsvReader::FrameRecords(size_t max_records) {
 
 Status CsvReader::SkipRecords(int64_t n) {
   if (!sticky_.ok()) return sticky_;
+  if (started_) return Status::Internal("CSV reader: SkipRecords after ReadNext");
   FramedSpan span;
   while (n > 0 && !at_end_) {
     FrameResult r = framer_.Frame(data(), pos_, eof_, nullptr, &span);
@@ -262,6 +431,7 @@ Status CsvReader::SkipRecords(int64_t n) {
           sticky_ = RecordTooLong(line_, r == FrameResult::kUnterminatedQuote);
           return sticky_;
         }
+        ++records_framed_;
         ++records_read_;
         --n;
         line_ += 1 + span.line_breaks;
@@ -275,117 +445,163 @@ Status CsvReader::SkipRecords(int64_t n) {
 Status CsvReader::ReadNext(RecordBatch* batch, std::vector<RowError>* errors) {
   batch->Clear();
   if (!sticky_.ok()) return sticky_;
+  if (finished_) return Status::OK();
+  return decode_threads_ <= 1 ? ReadNextSerial(batch, errors) : ReadNextThreaded(batch, errors);
+}
+
+Status CsvReader::ReadNextSerial(RecordBatch* batch, std::vector<RowError>* errors) {
+  started_ = true;
   const size_t errors_before = errors->size();
-  RowBuilder builder(options_, batch);
   const size_t batch_rows = options_.batch_rows;
   // All-bad input still returns now and then, so errors stay bounded too.
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
   while (!at_end_ && batch->num_rows() < batch_rows && seen < budget) {
-    Status st = FrameRecords(std::min(batch_rows - batch->num_rows(), budget - seen));
-    for (const PendingRecord& rec : pending_) DecodeRecord(rec, &builder, errors);
+    Status st = FrameRecords(std::min(batch_rows - batch->num_rows(), budget - seen),
+                             std::numeric_limits<size_t>::max());
+    serial_decoder_->Decode(data(), cells_, pending_, batch, errors);
     seen += pending_.size();
+    records_read_ += static_cast<int64_t>(pending_.size());
     pending_.clear();
     if (!st.ok()) {
       sticky_ = st;
+      finished_ = true;
       // Hand out what was read before the failure; the next call reports it.
       if (batch->num_rows() > 0 || errors->size() > errors_before) return Status::OK();
       return st;
     }
   }
+  if (at_end_) finished_ = true;
   return Status::OK();
 }
 
-void CsvReader::TextError(const PendingRecord& rec, std::string message, bool by_line,
-                          std::vector<RowError>* errors) const {
-  std::string_view raw = data().substr(rec.begin, rec.end - rec.begin);
-  RowError& e = errors->emplace_back();
-  e.origin = rec.origin;
-  e.by_line = by_line;
-  e.message = std::move(message);
-  AppendReportString(raw, kMaxCellJsonBytes, &e.data_json);
-  e.raw.assign(raw);
+void CsvReader::StartThreads() {
+  started_ = true;
+  const int n = decode_threads_;
+  for (int i = 0; i < 2 * n + 2; ++i) {
+    blocks_.push_back(std::make_unique<Block>());
+    free_.push_back(blocks_.back().get());
+  }
+  framer_thread_ = std::thread([this] { FramerLoop(); });
+  for (int i = 0; i < n; ++i) decoder_threads_.emplace_back([this] { DecoderLoop(); });
 }
 
-void CsvReader::AppendCellsJson(const PendingRecord& rec, std::string* out) {
-  out->push_back('{');
-  for (size_t i = 0; i < rec.num_cells; ++i) {
-    const CellSpan& cell = cells_[rec.first_cell + i];
-    if (i > 0) out->push_back(',');
-    AppendJsonString(names_[i], out);
-    out->push_back(':');
-    std::string_view text = CellText(data(), cell, &scratch_);
-    if (text.empty() && (cell.flags & kCellQuoted) == 0) {
-      out->append("null");
-    } else {
-      AppendReportString(text, kMaxCellJsonBytes, out);
+void CsvReader::FramerLoop() {
+  for (;;) {
+    Block* b;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      framer_cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+      if (stop_) return;
+      b = free_.back();
+      free_.pop_back();
     }
-  }
-  out->push_back('}');
-}
+    b->text.clear();
+    b->cells.clear();
+    b->records.clear();
+    b->batch.Clear();
+    b->errors.clear();
+    b->status = Status::OK();
+    b->decoded = false;
+    b->last = false;
 
-void CsvReader::DecodeRecord(const PendingRecord& rec, RowBuilder* builder,
-                             std::vector<RowError>* errors) {
-  const std::string_view raw = data().substr(rec.begin, rec.end - rec.begin);
-  if (rec.unterminated) {
-    TextError(rec, "unterminated quoted field", /*by_line=*/true, errors);
-    return;
-  }
-  if (size_t bad = FindInvalidUtf8(raw); bad != std::string_view::npos) {
-    const size_t at = rec.begin + bad;
-    std::string where = "the record";
-    for (size_t i = 0; i < rec.num_cells; ++i) {
-      const CellSpan& cell = cells_[rec.first_cell + i];
-      // Invalid bytes are never delimiters or quotes, so one cell holds it.
-      if (at >= cell.begin && at < cell.end) {
-        where = i < names_.size() && !names_[i].empty() ? "column '" + names_[i] + "'"
-                                                        : "column " + std::to_string(i + 1);
-        break;
+    Status st = FrameRecords(options_.batch_rows, kMaxBlockBytes);
+    if (!pending_.empty()) {
+      const size_t base = pending_.front().begin;
+      b->text.assign(data().substr(base, pending_.back().end - base));
+      b->records = pending_;
+      for (PendingRecord& r : b->records) {
+        r.begin -= base;
+        r.end -= base;
+      }
+      b->cells = cells_;
+      for (CellSpan& c : b->cells) {
+        c.begin -= base;
+        c.end -= base;
       }
     }
-    TextError(rec, "Invalid UTF-8 in " + where + " (byte " + std::to_string(bad + 1) +
-                       " of the record)",
-              /*by_line=*/true, errors);
-    return;
-  }
-  if (rec.num_cells != names_.size()) {
-    TextError(rec, "Expected " + std::to_string(names_.size()) + " fields, got " +
-                       std::to_string(rec.num_cells),
-              /*by_line=*/false, errors);
-    return;
-  }
-
-  builder->Begin(rec.origin);
-  for (size_t i = 0; i < rec.num_cells && !builder->failed(); ++i) {
-    const RowBuilder::Target& target = targets_[i];
-    if (target.kind == RowBuilder::Target::Kind::kIgnore) continue;
-    const CellSpan& cell = cells_[rec.first_cell + i];
-    const bool quoted = (cell.flags & kCellQuoted) != 0;
-    std::string_view text = CellText(data(), cell, &scratch_);
-    if (target.kind == RowBuilder::Target::Kind::kField) {
-      (void)builder->SetText(target.field, text, quoted);
-      continue;
+    b->status = std::move(st);
+    b->last = !b->status.ok() || at_end_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      in_order_.push_back(b);
+      if (b->records.empty()) {
+        b->decoded = true;
+      } else {
+        to_decode_.push_back(b);
+      }
     }
-    // Unknown column: metadata gets it as a string (null for an empty
-    // unquoted cell); the reject policy fails the row.
-    json_scratch_.clear();
-    if (text.empty() && !quoted) {
-      json_scratch_.append("null");
+    if (b->records.empty()) {
+      done_cv_.notify_one();
     } else {
-      AppendJsonString(text, &json_scratch_);
+      work_cv_.notify_one();
     }
-    (void)builder->AddExtraJson(names_[i], json_scratch_);
+    if (b->last) return;
   }
-  if (options_.keep_raw) builder->SetRaw(raw);
-  Status st = builder->Finish();
-  if (st.ok()) return;
+}
 
-  RowError& e = errors->emplace_back();
-  e.origin = rec.origin;
-  e.by_line = false;
-  e.message = st.message();
-  AppendCellsJson(rec, &e.data_json);
-  e.raw.assign(raw);
+void CsvReader::DecoderLoop() {
+  Decoder decoder(options_, names_, targets_);
+  for (;;) {
+    Block* b;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait(lock, [&] { return stop_ || !to_decode_.empty(); });
+      if (stop_) return;
+      b = to_decode_.front();
+      to_decode_.pop_front();
+    }
+    decoder.Decode(b->text, b->cells, b->records, &b->batch, &b->errors);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      b->decoded = true;
+    }
+    done_cv_.notify_one();
+  }
+}
+
+Status CsvReader::ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* errors) {
+  if (!started_) StartThreads();
+  const size_t errors_before = errors->size();
+  const size_t batch_rows = options_.batch_rows;
+  const size_t budget = batch_rows * 4;
+  size_t seen = 0;
+  while (seen < budget && batch->num_rows() < batch_rows) {
+    Block* b;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_cv_.wait(lock, [&] { return !in_order_.empty() && in_order_.front()->decoded; });
+      b = in_order_.front();
+      // A block never holds more than batch_rows rows, so the first always fits.
+      if (batch->num_rows() + b->batch.num_rows() > batch_rows) break;
+      in_order_.pop_front();
+    }
+    if (batch->num_rows() == 0) {
+      std::swap(*batch, b->batch);
+    } else {
+      for (size_t i = 0; i < b->batch.num_rows(); ++i) batch->AppendRowFrom(b->batch, i);
+    }
+    for (RowError& e : b->errors) errors->push_back(std::move(e));
+    seen += b->records.size();
+    records_read_ += static_cast<int64_t>(b->records.size());
+    const bool last = b->last;
+    Status st = std::move(b->status);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(b);
+    }
+    framer_cv_.notify_one();
+    if (last) {
+      finished_ = true;
+      if (!st.ok()) {
+        sticky_ = st;
+        if (batch->num_rows() > 0 || errors->size() > errors_before) return Status::OK();
+        return st;
+      }
+      break;
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace csv

@@ -176,6 +176,7 @@ TEST_P(CsvRandomRoundTripTest, RandomRecords) {
     ReadOptions options;
     options.delimiter = delimiter;
     options.batch_rows = 1 + rng() % 50;
+    options.decode_threads = 1 + static_cast<int>(seed % 3);
     const size_t steps[] = {0, 1, 7, 4096};
     auto r = ReadAllText(text, options, ',', steps[seed % 4]);
     ASSERT_TRUE(r.status.ok()) << r.status.ToString();

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tributary/core/record.h"
@@ -16,13 +17,13 @@
 
 namespace tributary::csv::testing {
 
-// Serves a string in reads of at most `step` bytes (0 = all that is asked),
-// so tests can put read boundaries anywhere. Unlike MemoryInput it never
-// decompresses, which matters for fuzz input that starts like gzip.
-class StringInput final : public InputStream {
+// Serves bytes it does not own in reads of at most `step` bytes (0 = all
+// that is asked), so tests can put read boundaries anywhere. Unlike
+// MemoryInput it never decompresses, which matters for fuzz input that starts
+// like gzip. REQUIRES: data outlives the stream.
+class ViewInput : public InputStream {
  public:
-  explicit StringInput(std::string data, size_t step = 0)
-      : data_(std::move(data)), step_(step) {}
+  explicit ViewInput(std::string_view data, size_t step = 0) : data_(data), step_(step) {}
   Result<size_t> Read(char* buf, size_t n) override {
     size_t k = std::min(n, data_.size() - pos_);
     if (step_ != 0) k = std::min(k, step_);
@@ -34,11 +35,26 @@ class StringInput final : public InputStream {
   int64_t source_size() const override { return static_cast<int64_t>(data_.size()); }
   const std::string& name() const override { return name_; }
 
+ protected:
+  void set_data(std::string_view data) { data_ = data; }
+
  private:
-  std::string data_;
+  std::string_view data_;
   size_t step_;
   size_t pos_ = 0;
   std::string name_ = "<string>";
+};
+
+// A ViewInput that owns its bytes.
+class StringInput final : public ViewInput {
+ public:
+  explicit StringInput(std::string data, size_t step = 0)
+      : ViewInput({}, step), owned_(std::move(data)) {
+    set_data(owned_);
+  }
+
+ private:
+  std::string owned_;
 };
 
 struct ReadAllResult {
