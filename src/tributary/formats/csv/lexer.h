@@ -54,8 +54,8 @@ struct FramedSpan {
   size_t end = 0;          // end of the record's text, before its terminator
   size_t next = 0;         // where the next record (or line) starts
   int64_t line_breaks = 0; // line terminators inside quoted cells
-  // On kNeedMore: whether the data ran out inside a quoted cell (helps name
-  // an unterminated quote when a record grows past the size limit).
+  // On kNeedMore: whether the data ran out inside a quoted cell (hints at an
+  // unterminated quote when a record grows past the size limit).
   bool in_quote = false;
 };
 

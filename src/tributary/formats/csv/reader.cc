@@ -13,9 +13,6 @@ namespace tributary {
 namespace csv {
 namespace {
 
-// Input is pulled in blocks of this size; a record that does not fit grows
-// the buffer to about twice its size.
-constexpr size_t kBlockSize = 1u << 20;
 // Cells longer than this are cut in a RowError's data_json.
 constexpr size_t kMaxCellJsonBytes = 1024;
 
@@ -200,10 +197,12 @@ int DecodeThreads(const ReadOptions& options) {
 
 }  // namespace
 
-CsvReader::CsvReader(std::unique_ptr<InputStream> in, const ReadOptions& options, char delimiter)
+CsvReader::CsvReader(std::unique_ptr<InputStream> in, const ReadOptions& options, char delimiter,
+                     size_t block_size)
     : in_(std::move(in)),
       options_(options),
       framer_(delimiter),
+      block_size_(std::max<size_t>(block_size, 1)),
       decode_threads_(DecodeThreads(options)),
       source_size_(in_->source_size()) {}
 
@@ -219,13 +218,14 @@ CsvReader::~CsvReader() {
 }
 
 Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<InputStream> in,
-                                                   const ReadOptions& options, char delimiter) {
+                                                   const ReadOptions& options, char delimiter,
+                                                   size_t block_size) {
   TRIB_RETURN_NOT_OK(options.Validate());
   if (options.delimiter != 0) delimiter = options.delimiter;
   if (delimiter == '"' || delimiter == '\r' || delimiter == '\n' || delimiter == 0) {
     return Status::InvalidArgument("invalid CSV delimiter (a quote, line break or NUL)");
   }
-  std::unique_ptr<CsvReader> reader(new CsvReader(std::move(in), options, delimiter));
+  std::unique_ptr<CsvReader> reader(new CsvReader(std::move(in), options, delimiter, block_size));
   TRIB_RETURN_NOT_OK(reader->ReadHeader());
   reader->serial_decoder_ =
       std::make_unique<Decoder>(reader->options_, reader->names_, reader->targets_);
@@ -245,8 +245,8 @@ Status CsvReader::Fill() {
   // Grow with the record so that reframing it after each fill costs O(size)
   // in total; callers guarantee keep <= max_record_bytes + 1, so this stays
   // within the limit plus one block.
-  const size_t want = std::min(keep + std::max(kBlockSize, keep),
-                               options_.max_record_bytes + 2 + kBlockSize);
+  const size_t want = std::min(keep + std::max(block_size_, keep),
+                               options_.max_record_bytes + 2 + block_size_);
   if (want > capacity_) {
     std::unique_ptr<char[]> bigger(new char[want]);
     if (keep > 0) std::memcpy(bigger.get(), buf_.get(), keep);
@@ -268,7 +268,16 @@ Status CsvReader::Fill() {
   return Status::OK();
 }
 
-Status CsvReader::RecordTooLong(int64_t line, bool in_quote) const {
+Status CsvReader::RecordTooLong(int64_t line) const {
+  // Whether the limit falls inside a quoted cell, judged on exactly the first
+  // max_record_bytes + 1 bytes so that the message does not depend on how
+  // much input happened to be buffered.
+  FramedSpan span;
+  const size_t limit = std::min(end_, pos_ + options_.max_record_bytes + 1);
+  const bool in_quote =
+      framer_.Frame(data().substr(0, limit), pos_, /*at_eof=*/false, nullptr, &span) ==
+          FrameResult::kNeedMore &&
+      span.in_quote;
   std::string msg = "line " + std::to_string(line) +
                     ": record exceeds the maximum record size of " +
                     std::to_string(options_.max_record_bytes) + " bytes";
@@ -277,7 +286,9 @@ Status CsvReader::RecordTooLong(int64_t line, bool in_quote) const {
 }
 
 Status CsvReader::ReadHeader() {
-  TRIB_RETURN_NOT_OK(Fill());
+  do {
+    TRIB_RETURN_NOT_OK(Fill());
+  } while (end_ < 3 && !eof_);
   if (end_ >= 3 && std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
 
   FramedSpan span;
@@ -294,7 +305,7 @@ Status CsvReader::ReadHeader() {
       continue;
     }
     if (r == FrameResult::kNeedMore) {
-      if (end_ - pos_ > options_.max_record_bytes + 1) return RecordTooLong(line_, span.in_quote);
+      if (end_ - pos_ > options_.max_record_bytes + 1) return RecordTooLong(line_);
       TRIB_RETURN_NOT_OK(Fill());
       continue;
     }
@@ -304,7 +315,7 @@ Status CsvReader::ReadHeader() {
     }
     break;
   }
-  if (span.end - pos_ > options_.max_record_bytes) return RecordTooLong(line_, false);
+  if (span.end - pos_ > options_.max_record_bytes) return RecordTooLong(line_);
 
   std::string_view raw = data().substr(pos_, span.end - pos_);
   if (size_t bad = FindInvalidUtf8(raw); bad != std::string_view::npos) {
@@ -378,7 +389,7 @@ Status CsvReader::FrameRecords(size_t max_records, size_t max_bytes) {
         continue;
       case FrameResult::kNeedMore:
         cells_.resize(first);
-        if (end_ - pos_ > options_.max_record_bytes + 1) return RecordTooLong(line_, span.in_quote);
+        if (end_ - pos_ > options_.max_record_bytes + 1) return RecordTooLong(line_);
         // Refilling moves the buffer; hand over what is framed first.
         if (!pending_.empty()) return Status::OK();
         TRIB_RETURN_NOT_OK(Fill());
@@ -387,7 +398,7 @@ Status CsvReader::FrameRecords(size_t max_records, size_t max_bytes) {
       case FrameResult::kUnterminatedQuote:
         if (span.end - pos_ > options_.max_record_bytes) {
           cells_.resize(first);
-          return RecordTooLong(line_, r == FrameResult::kUnterminatedQuote);
+          return RecordTooLong(line_);
         }
         ++records_framed_;
         pending_.push_back(PendingRecord{pos_, span.end, first, cells_.size() - first,
@@ -417,7 +428,7 @@ Status CsvReader::SkipRecords(int64_t n) {
         break;
       case FrameResult::kNeedMore:
         if (end_ - pos_ > options_.max_record_bytes + 1) {
-          sticky_ = RecordTooLong(line_, span.in_quote);
+          sticky_ = RecordTooLong(line_);
           return sticky_;
         }
         if (Status st = Fill(); !st.ok()) {
@@ -428,7 +439,7 @@ Status CsvReader::SkipRecords(int64_t n) {
       case FrameResult::kRecord:
       case FrameResult::kUnterminatedQuote:
         if (span.end - pos_ > options_.max_record_bytes) {
-          sticky_ = RecordTooLong(line_, r == FrameResult::kUnterminatedQuote);
+          sticky_ = RecordTooLong(line_);
           return sticky_;
         }
         ++records_framed_;

@@ -70,11 +70,17 @@ namespace tributary::csv {
 
 class CsvReader final : public RecordReader {
  public:
+  // Input is pulled in blocks of this size; a record that does not fit grows
+  // the buffer to about twice its size.
+  static constexpr size_t kDefaultBlockSize = 1u << 20;
+
   // Reads the header. Fails on invalid options or delimiter, an unreadable
   // header or an I/O error. An empty input (or one with only blank lines) is
-  // not an error: it has no columns and no records.
+  // not an error: it has no columns and no records. Tests and the fuzz target
+  // pass a tiny block_size to put block boundaries everywhere.
   static Result<std::unique_ptr<CsvReader>> Open(std::unique_ptr<InputStream> in,
-                                                 const ReadOptions& options, char delimiter);
+                                                 const ReadOptions& options, char delimiter,
+                                                 size_t block_size = kDefaultBlockSize);
   ~CsvReader() override;
 
   Status ReadNext(RecordBatch* batch, std::vector<RowError>* errors) override;
@@ -101,13 +107,14 @@ class CsvReader final : public RecordReader {
   class Decoder;
   struct Block;
 
-  CsvReader(std::unique_ptr<InputStream> in, const ReadOptions& options, char delimiter);
+  CsvReader(std::unique_ptr<InputStream> in, const ReadOptions& options, char delimiter,
+            size_t block_size);
 
   // Framing; called by one thread at a time (the caller's, or the framing
   // thread once it runs).
   Status ReadHeader();
   Status Fill();
-  Status RecordTooLong(int64_t line, bool in_quote) const;
+  Status RecordTooLong(int64_t line) const;
   // Frames up to max_records records (and about max_bytes) into pending_ and
   // cells_, with offsets into buf_. Returns early when the buffer must be
   // refilled and something is already framed, so pending offsets stay valid.
@@ -123,6 +130,7 @@ class CsvReader final : public RecordReader {
   std::unique_ptr<InputStream> in_;
   const ReadOptions options_;
   const Framer framer_;
+  const size_t block_size_;
   const int decode_threads_;
   const int64_t source_size_;
 

@@ -650,5 +650,29 @@ TEST_P(CsvReaderTest, RecordLargerThanABlock) {
   EXPECT_EQ(r.rows.content.Get(1), big + "\"");
 }
 
+// Every seam between two reads must be invisible: a block boundary inside a
+// CRLF, a doubled quote, a BOM, a multi-byte character or a cell.
+TEST_P(CsvReaderTest, TinyBlocksGiveTheSameResult) {
+  const std::string inputs[] = {
+      "\xEF\xBB\xBFid,content,values\r\na,\"x\"\"y\r\nz\",\"[1,2]\"\r\n\r\nb,\"\",\r\n",
+      "id,content\ra,b\r\rc,\"d\re\"\rf,\"g\"h\n",
+      "id,content\na,\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\nb,\xC3\x28\nc\nd,e,f\n",
+      "id,chunk_index\na,1\nb,x\nc,\"open\n\nstill open",
+      ",id,values\n0,a,\"{1,2}\"\n1,b,1 2 3\n2,c,\"[1e-45, -0]\"",
+      "id,content\na,\"" + std::string(3000, 'q') + "\"\nb," + std::string(900, 'r') + "\n",
+  };
+  for (const std::string& in : inputs) {
+    ReadOptions options = Options();
+    options.max_record_bytes = 2048;
+    options.keep_raw = true;
+    options.batch_rows = 2;
+    auto whole = testing::ReadAll(std::make_unique<StringInput>(in), options);
+    for (size_t block : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{8}, size_t{13}}) {
+      auto split = testing::ReadAll(std::make_unique<StringInput>(in, 7), options, ',', block);
+      EXPECT_EQ(testing::DiffReads(whole, split), "") << "block " << block << " input " << in;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tributary::csv

@@ -12,6 +12,7 @@
 
 #include "tributary/core/record.h"
 #include "tributary/core/status.h"
+#include "tributary/formats/csv/reader.h"
 #include "tributary/formats/format.h"
 #include "tributary/io/stream.h"
 
@@ -68,9 +69,10 @@ struct ReadAllResult {
 
 // Reads a whole input: every good row into one batch, every error in order.
 inline ReadAllResult ReadAll(std::unique_ptr<InputStream> in, const ReadOptions& options,
-                             char delimiter = ',') {
+                             char delimiter = ',',
+                             size_t block_size = CsvReader::kDefaultBlockSize) {
   ReadAllResult result;
-  auto reader = internal::OpenCsvReader(std::move(in), options, delimiter);
+  auto reader = CsvReader::Open(std::move(in), options, delimiter, block_size);
   if (!reader.ok()) {
     result.status = reader.status();
     return result;
@@ -171,6 +173,41 @@ inline std::string DiffRows(const RecordBatch& a, const RecordBatch& b) {
       }
     }
   }
+  return "";
+}
+
+// Compares two reads of the same input: status, rows (with origins and raw
+// text), errors, records_read and preamble. Returns "" when they agree.
+inline std::string DiffReads(const ReadAllResult& a, const ReadAllResult& b) {
+  if (a.status.code() != b.status.code() || a.status.message() != b.status.message()) {
+    return "status: " + a.status.ToString() + " vs " + b.status.ToString();
+  }
+  if (std::string d = DiffRows(a.rows, b.rows); !d.empty()) return d;
+  for (size_t i = 0; i < a.rows.num_rows(); ++i) {
+    if (a.rows.origin[i].row != b.rows.origin[i].row ||
+        a.rows.origin[i].line != b.rows.origin[i].line) {
+      return "origin of row " + std::to_string(i) + " differs";
+    }
+  }
+  if (a.rows.raw.size() != b.rows.raw.size()) return "raw sizes differ";
+  for (size_t i = 0; i < a.rows.raw.size(); ++i) {
+    if (a.rows.raw.Get(i) != b.rows.raw.Get(i)) return "raw of row " + std::to_string(i) + " differs";
+  }
+  if (a.errors.size() != b.errors.size()) {
+    return "error counts differ: " + std::to_string(a.errors.size()) + " vs " +
+           std::to_string(b.errors.size());
+  }
+  for (size_t i = 0; i < a.errors.size(); ++i) {
+    const RowError& x = a.errors[i];
+    const RowError& y = b.errors[i];
+    if (x.origin.row != y.origin.row || x.origin.line != y.origin.line ||
+        x.by_line != y.by_line || x.message != y.message || x.data_json != y.data_json ||
+        x.raw != y.raw) {
+      return "error " + std::to_string(i) + " differs: " + x.message + " vs " + y.message;
+    }
+  }
+  if (a.records_read != b.records_read) return "records_read differs";
+  if (a.preamble != b.preamble) return "preamble differs";
   return "";
 }
 
