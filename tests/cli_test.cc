@@ -203,7 +203,7 @@ TEST_F(CliTest, RealFilesFromOtherTools) {
   // JSON array with the vector under "vector".
   std::string jeopardy = testing::SharedTestData("real/weaviate-jeopardy-vectors/jeopardy_tiny+vectors.json");
   rep = RunJson("import-data --collection jeopardy --input-file " + Q(jeopardy) +
-                    " --map values=vector --generate-ids content-hash --map content=Question",
+                    " --map values=Vector --generate-ids content-hash --map content=Question",
                 0);
   EXPECT_EQ(rep.Find("status")->str(), "completed") << rep.ToString().substr(0, 2000);
   EXPECT_EQ(rep.Find("successful_rows")->int_value(), 10);

@@ -250,8 +250,7 @@ Status RowBuilder::Finish() {
     }
   }
 
-  // Metadata is always an object in the store; absent or null becomes {}.
-  if (st(Field::kMetadata) != State::kSet) {
+  if (options_.metadata_default_object && st(Field::kMetadata) != State::kSet) {
     meta.assign("{}");
     state_[static_cast<int>(Field::kMetadata)] = State::kSet;
   }

@@ -77,9 +77,8 @@ class RowBuilder {
   void Fail(Status st);
   bool failed() const { return !error_.ok(); }
 
-  // Appends the row to the batch (applying id generation, merging extras
-  // into metadata, and making absent or null metadata {}), or returns the
-  // row's first error and appends nothing.
+  // Appends the row to the batch (applying id generation and merging extras
+  // into metadata), or returns the row's first error and appends nothing.
   Status Finish();
 
  private:

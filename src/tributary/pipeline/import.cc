@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -212,6 +213,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   ReadOptions ro = opts.read;
   ro.batch_rows = opts.batch_size;
   ro.keep_raw = ro.keep_raw || !opts.errors_file.empty();
+  ro.metadata_default_object = true;
   const int64_t source_size = in->source_size();
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader, OpenRecordReader(format, std::move(in), ro));
   if (cp.records_done > 0) TRIB_RETURN_NOT_OK(reader->SkipRecords(cp.records_done));
@@ -271,11 +273,10 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       fatal = pb.status;
     }
     RecordBatch& batch = *pb.batch;
-    for (RowError& e : pb.errors) {
-      if (fatal.ok()) fatal = add_error(std::move(e));
-    }
+    // Reader errors and validation errors of this batch, reported in input order.
+    std::vector<RowError> batch_errors = std::move(pb.errors);
     good.clear();
-    for (size_t i = 0; i < batch.num_rows() && fatal.ok(); ++i) {
+    for (size_t i = 0; i < batch.num_rows(); ++i) {
       Status st = validator.CheckRow(&batch, i);
       if (st.ok()) {
         good.push_back(i);
@@ -286,14 +287,19 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       e.message = st.message();
       AppendRecordJson(batch, i, &e.data_json);
       if (batch.raw.size() > i) e.raw.assign(batch.raw.Get(i));
-      fatal = add_error(std::move(e));
+      batch_errors.push_back(std::move(e));
+    }
+    std::stable_sort(batch_errors.begin(), batch_errors.end(),
+                     [](const RowError& a, const RowError& b) { return a.origin.row < b.origin.row; });
+    for (RowError& e : batch_errors) {
+      if (fatal.ok()) fatal = add_error(std::move(e));
     }
     if (fatal.ok() && !opts.dry_run && stored_dimension == 0 && validator.dimension() != 0) {
       fatal = store->SetDimension(opts.collection, validator.dimension());
       stored_dimension = validator.dimension();
     }
     if (fatal.ok() && !opts.dry_run && (pb.records_read > records_done || !good.empty())) {
-      cp.records_done = pb.records_read + report.resumed_from;
+      cp.records_done = pb.records_read;
       cp.bytes_done = pb.bytes_read;
       cp.rows_failed = failed;
       auto wr = good.empty() ? store->WriteBatch(opts.collection, empty, good, opts.mode, &cp)
@@ -324,7 +330,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     } else if (opts.dry_run) {
       successful += static_cast<int64_t>(good.size());
     }
-    records_done = pb.records_read + report.resumed_from;
+    records_done = pb.records_read;
     bytes_done = pb.bytes_read;
     const bool end = pb.end;
     pb.batch->Clear();
