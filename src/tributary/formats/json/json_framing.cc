@@ -134,11 +134,16 @@ Status RecordFramer::Fill() {
     keep_ = 0;
   }
   const size_t need = end_ + block_bytes_ + kRecordPadding;
-  if (need > capacity_) {
+  // After an outsized record, give the memory back once the carry-over is
+  // small again.
+  const size_t shrink_to = 2 * (block_bytes_ + kRecordPadding);
+  if (need > capacity_ || (capacity_ > 4 * shrink_to && need <= shrink_to)) {
     // Grow geometrically so a long record costs O(n) copying, but never past
     // what the record limit allows.
     const size_t limit = max_record_bytes_ + 1 + block_bytes_ + kRecordPadding;
-    size_t new_capacity = std::max(need, std::min(capacity_ + capacity_ / 2, limit));
+    size_t new_capacity = need > capacity_
+                              ? std::max(need, std::min(capacity_ + capacity_ / 2, limit))
+                              : shrink_to;
     auto grown = std::make_unique_for_overwrite<char[]>(new_capacity);
     if (end_ > 0) std::memcpy(grown.get(), buf_.get(), end_);
     buf_ = std::move(grown);
