@@ -29,6 +29,8 @@ using simdjson::error_code;
 constexpr int kMaxMetadataDepth = 256;
 // Past this the record is rejected outright; it also bounds recursion.
 constexpr int kMaxNesting = 1000;
+// Records larger than this get a fresh parser afterwards.
+constexpr size_t kKeepParserBytes = size_t{4} << 20;
 // data_json of an unparseable record keeps this much of its text.
 constexpr size_t kReportBytes = 1024;
 
@@ -327,6 +329,9 @@ class RecordDecoder::Impl {
     if (options_.keep_raw) builder_.SetRaw(text);
     bool not_object = false;
     error_code err = DecodeRecord(text, &not_object);
+    // simdjson keeps about five bytes per input byte of its largest document;
+    // do not hold on to that after a rare outsized record.
+    if (text.size() > kKeepParserBytes) parser_ = od::parser();
     if (err == simdjson::SUCCESS && !not_object) {
       Status st = builder_.Finish();  // also reports field errors seen while decoding
       if (st.ok()) return true;

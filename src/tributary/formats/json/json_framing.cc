@@ -134,13 +134,17 @@ Status RecordFramer::Fill() {
     keep_ = 0;
   }
   const size_t need = end_ + block_bytes_ + kRecordPadding;
-  if (need > capacity_) {
+  // After an outsized record, give the memory back once the carry-over is
+  // small again.
+  const size_t shrink_to = 2 * (block_bytes_ + kRecordPadding);
+  if (need > capacity_ || (capacity_ > 4 * shrink_to && need <= shrink_to)) {
     // Grow geometrically so a long record costs O(n) copying, but never past
     // what the record limit allows.
     const size_t limit = max_record_bytes_ + 1 + block_bytes_ + kRecordPadding;
-    size_t new_capacity = std::max(need, std::min(capacity_ + capacity_ / 2, limit));
-    // Value-initialised: simdjson may peek at padding bytes, keep them defined.
-    auto grown = std::make_unique<char[]>(new_capacity);
+    size_t new_capacity = need > capacity_
+                              ? std::max(need, std::min(capacity_ + capacity_ / 2, limit))
+                              : shrink_to;
+    auto grown = std::make_unique_for_overwrite<char[]>(new_capacity);
     if (end_ > 0) std::memcpy(grown.get(), buf_.get(), end_);
     buf_ = std::move(grown);
     capacity_ = new_capacity;
@@ -152,6 +156,8 @@ Status RecordFramer::Fill() {
   } else {
     end_ += *n;
   }
+  // simdjson may peek into the padding; keep what it sees defined.
+  std::memset(buf_.get() + end_, 0, kRecordPadding);
   return Status::OK();
 }
 
@@ -182,7 +188,17 @@ int64_t RecordFramer::LastContentLine(std::string_view text, int64_t line) {
   return line + static_cast<int64_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+void RecordFramer::MarkEnd(const RecordSpan& record) {
+  mark_pos_ = static_cast<size_t>(record.text.data() + record.text.size() - buf_.get());
+  mark_saved_ = buf_[mark_pos_];
+  buf_[mark_pos_] = ' ';
+}
+
 Status RecordFramer::Next(RecordSpan* record, bool* done) {
+  if (mark_pos_ != kNoMark) {
+    buf_[mark_pos_] = mark_saved_;
+    mark_pos_ = kNoMark;
+  }
   if (!error_.ok()) return error_;
   *done = false;
   if (!started_) {
@@ -194,7 +210,9 @@ Status RecordFramer::Next(RecordSpan* record, bool* done) {
     }
     started_ = true;
   }
-  return framing_ == Framing::kLines ? NextLine(record, done) : NextElement(record, done);
+  Status st = framing_ == Framing::kLines ? NextLine(record, done) : NextElement(record, done);
+  if (st.ok() && !*done) MarkEnd(*record);
+  return st;
 }
 
 Status RecordFramer::NextLine(RecordSpan* record, bool* done) {

@@ -22,7 +22,10 @@
 // lines are numbered from 1.
 //
 // Every span handed out has at least kRecordPadding readable bytes after its
-// end, so simdjson can parse it in place.
+// end, so simdjson can parse it in place, and the byte right after it reads
+// as a space until the next call: simdjson peeks at that byte on malformed
+// records, and what it sees must not depend on what followed the record or
+// on where a read happened to end.
 //
 // Thread-safety: a framer is used by one thread at a time.
 #pragma once
@@ -87,6 +90,8 @@ class RecordFramer {
   };
 
   Status NextLine(RecordSpan* record, bool* done);
+  // Puts a space after the record (remembering the byte it replaces).
+  void MarkEnd(const RecordSpan& record);
   Status NextElement(RecordSpan* record, bool* done);
   // Moves the bytes from keep_ on to the buffer start (adjusting every
   // offset) and reads one more block after them. Sets eof_ at end of input.
@@ -127,6 +132,11 @@ class RecordFramer {
   size_t elem_start_ = 0;
   int64_t elem_line_ = 0;
   int64_t content_line_ = 1;  // line of the last structural byte outside elements
+
+  // The byte MarkEnd replaced, restored by the next call.
+  static constexpr size_t kNoMark = ~size_t{0};
+  size_t mark_pos_ = kNoMark;
+  char mark_saved_ = 0;
 
   Status error_;
 };
