@@ -237,6 +237,7 @@ std::string CsvReader::RejectsPreamble() const {
 }
 
 Status CsvReader::Fill() {
+  if (!read_error_.ok()) return read_error_;
   if (eof_) return Status::OK();
   const size_t keep = end_ - pos_;
   if (pos_ > 0 && keep > 0) std::memmove(buf_.get(), buf_.get() + pos_, keep);
@@ -257,7 +258,13 @@ Status CsvReader::Fill() {
   // record many times; read until the block is full.
   while (end_ < want) {
     Result<size_t> n = in_->Read(buf_.get() + end_, want - end_);
-    if (!n.ok()) return n.status();
+    if (!n.ok()) {
+      // Records complete in what did arrive are still handed out; the
+      // error comes when the framer needs more.
+      read_error_ = n.status();
+      if (end_ > keep) return Status::OK();
+      return read_error_;
+    }
     bytes_read_.store(in_->source_bytes_read(), std::memory_order_relaxed);
     if (*n == 0) {
       eof_ = true;

@@ -140,6 +140,7 @@ class CsvReader final : public RecordReader {
   size_t pos_ = 0;  // start of the next unframed record
   size_t end_ = 0;  // end of valid data
   bool eof_ = false;
+  Status read_error_;  // from the stream, reported once buffered data is used up
   bool at_end_ = false;
   int64_t line_ = 1;  // line the next record starts on
   int64_t records_framed_ = 0;

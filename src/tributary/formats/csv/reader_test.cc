@@ -15,6 +15,7 @@ namespace {
 
 using testing::ReadAllText;
 using testing::StringInput;
+using testing::ViewInput;
 
 constexpr char kHeader[] =
     "id,document_id,values,content,metadata,chunk_id,content_hash,content_type,language,"
@@ -648,6 +649,52 @@ TEST_P(CsvReaderTest, RecordLargerThanABlock) {
   ASSERT_EQ(r.rows.num_rows(), 2u);
   EXPECT_EQ(r.rows.content.Get(0), big);
   EXPECT_EQ(r.rows.content.Get(1), big + "\"");
+}
+
+// Serves data, then fails.
+class FailingInput final : public InputStream {
+ public:
+  explicit FailingInput(std::string data) : data_(std::move(data)) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (pos_ == data_.size()) return Status::IOError("disk on fire");
+    n = std::min(n, data_.size() - pos_);
+    std::memcpy(buf, data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  uint64_t source_bytes_read() const override { return pos_; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+  std::string name_ = "<failing>";
+};
+
+TEST_P(CsvReaderTest, IoErrorComesAfterTheRowsReadBeforeIt) {
+  auto r = testing::ReadAll(std::make_unique<FailingInput>("id\na\nb\nc"), Options());
+  EXPECT_TRUE(r.status.code() == StatusCode::kIOError) << r.status.ToString();
+  EXPECT_EQ(r.status.message(), "disk on fire");
+  // "c" may continue in the bytes that never came, so it is not a record.
+  ASSERT_EQ(r.rows.num_rows(), 2u);
+  EXPECT_EQ(r.rows.id.Get(1), "b");
+  auto header = testing::ReadAll(std::make_unique<FailingInput>("id,val"), Options());
+  EXPECT_EQ(header.status.message(), "disk on fire");
+}
+
+TEST_P(CsvReaderTest, DestroyingAReaderMidStreamStopsCleanly) {
+  std::vector<std::string> ids;
+  const std::string in = BigInput(3000, &ids);
+  for (int reads = 0; reads < 3; ++reads) {
+    ReadOptions options = Options();
+    options.batch_rows = 10;
+    auto reader = internal::OpenCsvReader(std::make_unique<ViewInput>(in), options, ',');
+    ASSERT_TRUE(reader.ok());
+    RecordBatch batch;
+    std::vector<RowError> errors;
+    for (int i = 0; i < reads; ++i) ASSERT_TRUE((*reader)->ReadNext(&batch, &errors).ok());
+    EXPECT_EQ((*reader)->records_read(), reads * 10);
+  }
 }
 
 // Every seam between two reads must be invisible: a block boundary inside a

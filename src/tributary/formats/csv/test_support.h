@@ -123,9 +123,10 @@ inline std::string WriteAll(const RecordBatch& batch, char delimiter = ',') {
   return WriteAll(std::vector<const RecordBatch*>{&batch}, delimiter);
 }
 
-// Compares every field of every row, floats by bit pattern. Returns "" when
-// equal, else a description of the first difference.
-inline std::string DiffRows(const RecordBatch& a, const RecordBatch& b) {
+// Compares every field of every row (metadata unless told not to), floats
+// by bit pattern. Returns "" when equal, else the first difference.
+inline std::string DiffRows(const RecordBatch& a, const RecordBatch& b,
+                            bool compare_metadata = true) {
   if (a.num_rows() != b.num_rows()) {
     return "row counts differ: " + std::to_string(a.num_rows()) + " vs " +
            std::to_string(b.num_rows());
@@ -133,6 +134,7 @@ inline std::string DiffRows(const RecordBatch& a, const RecordBatch& b) {
   for (size_t r = 0; r < a.num_rows(); ++r) {
     const std::string where = "row " + std::to_string(r) + " field ";
     for (Field f : AllFields()) {
+      if (f == Field::kMetadata && !compare_metadata) continue;
       const std::string field(FieldName(f));
       switch (FieldTypeOf(f)) {
         case FieldType::kString:

@@ -157,6 +157,47 @@ TEST(CsvWriterTest, WritesInPiecesOfAboutAMegabyteAndNeverCloses) {
   EXPECT_EQ(out.text.size(), std::string(kHeader).size() + 2000 * (1500 + 14));
 }
 
+std::string WriteWithThreads(const std::vector<RecordBatch>& batches, int threads) {
+  std::string sink;
+  auto out = MemoryOutput(&sink);
+  WriteOptions options;
+  options.encode_threads = threads;
+  auto writer = internal::OpenCsvWriter(out.get(), options, ',');
+  EXPECT_TRUE(writer.ok());
+  for (const RecordBatch& b : batches) EXPECT_TRUE((*writer)->Write(b).ok());
+  EXPECT_TRUE((*writer)->Finish().ok());
+  EXPECT_TRUE(out->Close().ok());
+  return sink;
+}
+
+TEST(CsvWriterTest, ParallelEncodingWritesTheSameBytes) {
+  // Batches big enough to be split: many rows, two rows, one row, and small.
+  std::vector<RecordBatch> batches(4);
+  const size_t rows[] = {500, 2, 1, 3};
+  const size_t dims[] = {128, 20000, 40000, 4};
+  int64_t n = 0;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (size_t r = 0; r < rows[b]; ++r) {
+      RecordBatch& batch = batches[b];
+      batch.AppendNullRow({++n, 0});
+      batch.values.PopBack();
+      for (size_t d = 0; d < dims[b]; ++d) {
+        batch.values.data().push_back(static_cast<float>(d) / static_cast<float>(n + 3));
+      }
+      batch.values.FinishValue();
+      batch.content.PopBack();
+      batch.content.Append("row \"" + std::to_string(n) + "\", with a comma");
+    }
+  }
+  const std::string serial = WriteWithThreads(batches, 1);
+  for (int threads : {2, 3, 7}) {
+    EXPECT_TRUE(WriteWithThreads(batches, threads) == serial) << threads << " threads";
+  }
+  auto r = ReadAllText(serial);
+  ASSERT_EQ(r.rows.num_rows(), 506u);
+  EXPECT_EQ(r.rows.values.Length(502), 40000u);
+}
+
 TEST(CsvWriterTest, RejectsBadDelimiters) {
   RecordingOutput out;
   for (char d : {'"', '\n', '\r'}) {
