@@ -47,6 +47,10 @@ TEST(NumbersTest, ParseFloatRoundsCorrectlyToFloat32) {
   ASSERT_EQ(ParseFloat("1e-50", &f, false), ParseNumberError::kOk);
   EXPECT_EQ(f, 0.0f);
   EXPECT_EQ(ParseFloat("1e39", &f, false), ParseNumberError::kOutOfRange);
+  EXPECT_EQ(ParseFloat("1e400", &f, false), ParseNumberError::kOutOfRange);
+  EXPECT_EQ(ParseFloat("-1e400", &f, false), ParseNumberError::kOutOfRange);
+  ASSERT_EQ(ParseFloat("1e-400", &f, false), ParseNumberError::kOk);
+  EXPECT_EQ(f, 0.0f);
   EXPECT_EQ(ParseFloat("NaN", &f, false), ParseNumberError::kNonFinite);
   EXPECT_EQ(ParseFloat("-Infinity", &f, false), ParseNumberError::kNonFinite);
   ASSERT_EQ(ParseFloat("-Infinity", &f, true), ParseNumberError::kOk);
