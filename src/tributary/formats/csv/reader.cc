@@ -49,31 +49,43 @@ void AppendReportString(std::string_view s, size_t max_bytes, std::string* out) 
 
 }  // namespace
 
-// Decodes framed records into a batch. One per decoding thread: it owns the
-// scratch buffers; the header it reads is shared and immutable.
+// Decodes framed records. One per decoding thread: it owns a batch, the
+// RowBuilder bound to it and scratch buffers, all reused from record to
+// record; the header it reads is shared and immutable.
 class CsvReader::Decoder {
  public:
   Decoder(const ReadOptions& options, const std::vector<std::string>& names,
           const std::vector<RowBuilder::Target>& targets)
-      : options_(options), names_(names), targets_(targets) {}
+      : options_(options), names_(names), targets_(targets), builder_(options, &batch_) {}
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
 
-  // Records and cells hold offsets into text.
+  // Appends the records' rows to batch(), their errors to *errors. Records
+  // and cells hold offsets into text.
   void Decode(std::string_view text, const std::vector<CellSpan>& cells,
-              const std::vector<PendingRecord>& records, RecordBatch* batch,
-              std::vector<RowError>* errors) {
-    RowBuilder builder(options_, batch);
-    for (const PendingRecord& rec : records) DecodeOne(text, cells, rec, &builder, errors);
+              const std::vector<PendingRecord>& records, std::vector<RowError>* errors) {
+    for (const PendingRecord& rec : records) DecodeOne(text, cells, rec, errors);
+  }
+
+  const RecordBatch& batch() const { return batch_; }
+  // Moves the decoded rows into *out, whose old contents are dropped; the
+  // two batches trade buffers, so neither allocates again in steady state.
+  void TakeBatch(RecordBatch* out) {
+    std::swap(*out, batch_);
+    batch_.Clear();
   }
 
  private:
   void DecodeOne(std::string_view text, const std::vector<CellSpan>& cells,
-                 const PendingRecord& rec, RowBuilder* builder, std::vector<RowError>* errors);
+                 const PendingRecord& rec, std::vector<RowError>* errors);
   void TextError(std::string_view raw, const PendingRecord& rec, std::string message,
                  bool by_line, std::vector<RowError>* errors);
 
   const ReadOptions& options_;
   const std::vector<std::string>& names_;
   const std::vector<RowBuilder::Target>& targets_;
+  RecordBatch batch_;
+  RowBuilder builder_;         // appends to batch_
   std::string scratch_;       // unescaped cell text
   std::string json_scratch_;  // an unknown column's value as JSON
 };
@@ -90,8 +102,8 @@ void CsvReader::Decoder::TextError(std::string_view raw, const PendingRecord& re
 }
 
 void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<CellSpan>& cells,
-                                   const PendingRecord& rec, RowBuilder* builder,
-                                   std::vector<RowError>* errors) {
+                                   const PendingRecord& rec, std::vector<RowError>* errors) {
+  RowBuilder* const builder = &builder_;
   const std::string_view raw = text.substr(rec.begin, rec.end - rec.begin);
   const CellSpan* const cell0 = cells.data() + rec.first_cell;
   if (rec.unterminated) {
@@ -474,21 +486,24 @@ Status CsvReader::ReadNextSerial(RecordBatch* batch, std::vector<RowError>* erro
   // All-bad input still returns now and then, so errors stay bounded too.
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
-  while (!at_end_ && batch->num_rows() < batch_rows && seen < budget) {
-    Status st = FrameRecords(std::min(batch_rows - batch->num_rows(), budget - seen),
+  Decoder& decoder = *serial_decoder_;
+  while (!at_end_ && decoder.batch().num_rows() < batch_rows && seen < budget) {
+    Status st = FrameRecords(std::min(batch_rows - decoder.batch().num_rows(), budget - seen),
                              std::numeric_limits<size_t>::max());
-    serial_decoder_->Decode(data(), cells_, pending_, batch, errors);
+    decoder.Decode(data(), cells_, pending_, errors);
     seen += pending_.size();
     records_read_ += static_cast<int64_t>(pending_.size());
     pending_.clear();
     if (!st.ok()) {
       sticky_ = st;
       finished_ = true;
+      decoder.TakeBatch(batch);
       // Hand out what was read before the failure; the next call reports it.
       if (batch->num_rows() > 0 || errors->size() > errors_before) return Status::OK();
       return st;
     }
   }
+  decoder.TakeBatch(batch);
   if (at_end_) finished_ = true;
   return Status::OK();
 }
@@ -569,7 +584,8 @@ void CsvReader::DecoderLoop() {
       b = to_decode_.front();
       to_decode_.pop_front();
     }
-    decoder.Decode(b->text, b->cells, b->records, &b->batch, &b->errors);
+    decoder.Decode(b->text, b->cells, b->records, &b->errors);
+    decoder.TakeBatch(&b->batch);
     {
       std::lock_guard<std::mutex> lock(mu_);
       b->decoded = true;
