@@ -45,8 +45,9 @@
 // reader waits for a background read in progress to return.
 //
 // Memory: an input buffer of 1 MiB, or about twice the largest record; in
-// threaded mode also 2 * decode_threads + 2 blocks of at most 4 MiB of text.
-// No per-record heap allocation in the steady state.
+// threaded mode also 2 * decode_threads + 2 blocks of at most 4 MiB of text
+// (or one record) with their decoded rows. The reader makes no per-record
+// heap allocation in the steady state (RowBuilder's metadata parsing does).
 //
 // Thread-safety: the RecordReader methods are called from one thread.
 #pragma once
