@@ -49,31 +49,49 @@ void AppendReportString(std::string_view s, size_t max_bytes, std::string* out) 
 
 }  // namespace
 
-// Decodes framed records into a batch. One per decoding thread: it owns the
-// scratch buffers; the header it reads is shared and immutable.
+// Decodes framed records. One per decoding thread: it owns a batch, the
+// RowBuilder bound to it and scratch buffers, all reused from record to
+// record; the header it reads is shared and immutable.
 class CsvReader::Decoder {
  public:
   Decoder(const ReadOptions& options, const std::vector<std::string>& names,
           const std::vector<RowBuilder::Target>& targets)
-      : options_(options), names_(names), targets_(targets) {}
+      : options_(options), names_(names), targets_(targets), builder_(options, &batch_) {}
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
 
-  // Records and cells hold offsets into text.
+  // Appends the records' rows to batch(), their errors to *errors, and when
+  // made_row is given, for each record whether it became a row. Records and
+  // cells hold offsets into text.
   void Decode(std::string_view text, const std::vector<CellSpan>& cells,
-              const std::vector<PendingRecord>& records, RecordBatch* batch,
-              std::vector<RowError>* errors) {
-    RowBuilder builder(options_, batch);
-    for (const PendingRecord& rec : records) DecodeOne(text, cells, rec, &builder, errors);
+              const std::vector<PendingRecord>& records, std::vector<RowError>* errors,
+              std::vector<uint8_t>* made_row = nullptr) {
+    for (const PendingRecord& rec : records) {
+      const size_t rows_before = batch_.num_rows();
+      DecodeOne(text, cells, rec, errors);
+      if (made_row != nullptr) made_row->push_back(batch_.num_rows() > rows_before ? 1 : 0);
+    }
+  }
+
+  const RecordBatch& batch() const { return batch_; }
+  // Moves the decoded rows into *out, whose old contents are dropped; the
+  // two batches trade buffers, so neither allocates again in steady state.
+  void TakeBatch(RecordBatch* out) {
+    std::swap(*out, batch_);
+    batch_.Clear();
   }
 
  private:
   void DecodeOne(std::string_view text, const std::vector<CellSpan>& cells,
-                 const PendingRecord& rec, RowBuilder* builder, std::vector<RowError>* errors);
+                 const PendingRecord& rec, std::vector<RowError>* errors);
   void TextError(std::string_view raw, const PendingRecord& rec, std::string message,
                  bool by_line, std::vector<RowError>* errors);
 
   const ReadOptions& options_;
   const std::vector<std::string>& names_;
   const std::vector<RowBuilder::Target>& targets_;
+  RecordBatch batch_;
+  RowBuilder builder_;         // appends to batch_
   std::string scratch_;       // unescaped cell text
   std::string json_scratch_;  // an unknown column's value as JSON
 };
@@ -90,8 +108,8 @@ void CsvReader::Decoder::TextError(std::string_view raw, const PendingRecord& re
 }
 
 void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<CellSpan>& cells,
-                                   const PendingRecord& rec, RowBuilder* builder,
-                                   std::vector<RowError>* errors) {
+                                   const PendingRecord& rec, std::vector<RowError>* errors) {
+  RowBuilder* const builder = &builder_;
   const std::string_view raw = text.substr(rec.begin, rec.end - rec.begin);
   const CellSpan* const cell0 = cells.data() + rec.first_cell;
   if (rec.unterminated) {
@@ -174,14 +192,31 @@ void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<Cell
 // A run of framed records, copied out of the input buffer so that a decode
 // thread can work on it while framing goes on.
 struct CsvReader::Block {
+  void Reset() {
+    text.clear();
+    cells.clear();
+    records.clear();
+    batch.Clear();
+    errors.clear();
+    made_row.clear();
+    status = Status::OK();
+    last = false;
+    decoded = false;
+    next_record = next_row = next_error = 0;
+  }
+
   std::string text;
   std::vector<CellSpan> cells;
   std::vector<PendingRecord> records;
+  // Decoded: rows and errors in record order, and which records made rows.
   RecordBatch batch;
   std::vector<RowError> errors;
+  std::vector<uint8_t> made_row;
   Status status;       // a stream error that follows these records
   bool last = false;   // no block follows
   bool decoded = false;
+  // How far ReadNext has handed the block out.
+  size_t next_record = 0, next_row = 0, next_error = 0;
 };
 
 namespace {
@@ -474,21 +509,24 @@ Status CsvReader::ReadNextSerial(RecordBatch* batch, std::vector<RowError>* erro
   // All-bad input still returns now and then, so errors stay bounded too.
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
-  while (!at_end_ && batch->num_rows() < batch_rows && seen < budget) {
-    Status st = FrameRecords(std::min(batch_rows - batch->num_rows(), budget - seen),
+  Decoder& decoder = *serial_decoder_;
+  while (!at_end_ && decoder.batch().num_rows() < batch_rows && seen < budget) {
+    Status st = FrameRecords(std::min(batch_rows - decoder.batch().num_rows(), budget - seen),
                              std::numeric_limits<size_t>::max());
-    serial_decoder_->Decode(data(), cells_, pending_, batch, errors);
+    decoder.Decode(data(), cells_, pending_, errors);
     seen += pending_.size();
     records_read_ += static_cast<int64_t>(pending_.size());
     pending_.clear();
     if (!st.ok()) {
       sticky_ = st;
       finished_ = true;
+      decoder.TakeBatch(batch);
       // Hand out what was read before the failure; the next call reports it.
       if (batch->num_rows() > 0 || errors->size() > errors_before) return Status::OK();
       return st;
     }
   }
+  decoder.TakeBatch(batch);
   if (at_end_) finished_ = true;
   return Status::OK();
 }
@@ -514,42 +552,43 @@ void CsvReader::FramerLoop() {
       b = free_.back();
       free_.pop_back();
     }
-    b->text.clear();
-    b->cells.clear();
-    b->records.clear();
-    b->batch.Clear();
-    b->errors.clear();
-    b->status = Status::OK();
-    b->decoded = false;
-    b->last = false;
-
-    Status st = FrameRecords(options_.batch_rows, kMaxBlockBytes);
-    if (!pending_.empty()) {
+    b->Reset();
+    // The block holds copies, so it can span refills of the input buffer:
+    // fill it to batch_rows records unless the input ends or text piles up.
+    Status st;
+    while (st.ok() && !at_end_ && b->records.size() < options_.batch_rows &&
+           b->text.size() < kMaxBlockBytes) {
+      st = FrameRecords(options_.batch_rows - b->records.size(), kMaxBlockBytes - b->text.size());
+      if (pending_.empty()) continue;
       const size_t base = pending_.front().begin;
-      b->text.assign(data().substr(base, pending_.back().end - base));
-      b->records = pending_;
-      for (PendingRecord& r : b->records) {
-        r.begin -= base;
-        r.end -= base;
+      const size_t offset = b->text.size();
+      const size_t first_cell = b->cells.size();
+      b->text.append(data().substr(base, pending_.back().end - base));
+      for (PendingRecord r : pending_) {
+        r.begin = r.begin - base + offset;
+        r.end = r.end - base + offset;
+        r.first_cell += first_cell;
+        b->records.push_back(r);
       }
-      b->cells = cells_;
-      for (CellSpan& c : b->cells) {
-        c.begin -= base;
-        c.end -= base;
+      for (CellSpan c : cells_) {
+        c.begin = c.begin - base + offset;
+        c.end = c.end - base + offset;
+        b->cells.push_back(c);
       }
     }
     b->status = std::move(st);
     b->last = !b->status.ok() || at_end_;
+    const bool empty = b->records.empty();
     {
       std::lock_guard<std::mutex> lock(mu_);
       in_order_.push_back(b);
-      if (b->records.empty()) {
+      if (empty) {
         b->decoded = true;
       } else {
         to_decode_.push_back(b);
       }
     }
-    if (b->records.empty()) {
+    if (empty) {
       done_cv_.notify_one();
     } else {
       work_cv_.notify_one();
@@ -569,7 +608,8 @@ void CsvReader::DecoderLoop() {
       b = to_decode_.front();
       to_decode_.pop_front();
     }
-    decoder.Decode(b->text, b->cells, b->records, &b->batch, &b->errors);
+    decoder.Decode(b->text, b->cells, b->records, &b->errors, &b->made_row);
+    decoder.TakeBatch(&b->batch);
     {
       std::lock_guard<std::mutex> lock(mu_);
       b->decoded = true;
@@ -584,28 +624,44 @@ Status CsvReader::ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* er
   const size_t batch_rows = options_.batch_rows;
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
+  // Records are handed out one by one under the serial reader's rule (stop
+  // at batch_rows rows or after budget records), so batches come out the
+  // same either way; a block that the batch takes whole is swapped in.
   while (seen < budget && batch->num_rows() < batch_rows) {
     Block* b;
     {
       std::unique_lock<std::mutex> lock(mu_);
       done_cv_.wait(lock, [&] { return !in_order_.empty() && in_order_.front()->decoded; });
       b = in_order_.front();
-      // A block never holds more than batch_rows rows, so the first always fits.
-      if (batch->num_rows() + b->batch.num_rows() > batch_rows) break;
-      in_order_.pop_front();
     }
-    if (batch->num_rows() == 0) {
+    const size_t n = b->records.size();
+    const bool whole = batch->num_rows() == 0 && b->next_record == 0 && seen + n <= budget &&
+                       (b->batch.num_rows() < batch_rows ||
+                        (b->batch.num_rows() == batch_rows && n > 0 && b->made_row[n - 1]));
+    if (whole) {
       std::swap(*batch, b->batch);
+      for (RowError& e : b->errors) errors->push_back(std::move(e));
+      b->next_record = n;
+      seen += n;
     } else {
-      for (size_t i = 0; i < b->batch.num_rows(); ++i) batch->AppendRowFrom(b->batch, i);
+      while (b->next_record < n && seen < budget && batch->num_rows() < batch_rows) {
+        if (b->made_row[b->next_record]) {
+          batch->AppendRowFrom(b->batch, b->next_row++);
+        } else {
+          errors->push_back(std::move(b->errors[b->next_error++]));
+        }
+        ++b->next_record;
+        ++seen;
+      }
     }
-    for (RowError& e : b->errors) errors->push_back(std::move(e));
-    seen += b->records.size();
-    records_read_ += static_cast<int64_t>(b->records.size());
+    if (b->next_record > 0) records_read_ = b->records[b->next_record - 1].origin.row;
+    if (b->next_record < n) break;  // the rest goes to the next call
+
     const bool last = b->last;
     Status st = std::move(b->status);
     {
       std::lock_guard<std::mutex> lock(mu_);
+      in_order_.pop_front();
       free_.push_back(b);
     }
     framer_cv_.notify_one();

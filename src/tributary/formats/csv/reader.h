@@ -32,20 +32,22 @@
 // buffer, so an unclosed quote at the start of a huge file fails after
 // reading about max_record_bytes, not the whole file.
 //
+// Batches: ReadNext takes records in order until it has batch_rows rows or
+// has seen 4 * batch_rows records (so that all-bad input still returns with
+// bounded errors), or the input ends.
+//
 // Threads: with decode_threads == 1 everything happens on the caller's thread
-// inside ReadNext, and every batch is filled to batch_rows unless the input
-// ends or 4 * batch_rows records were bad. Otherwise, from the first ReadNext
-// on, one background thread reads and frames the input into blocks of at most
-// batch_rows records and decode_threads threads decode blocks in parallel
-// (also while the caller is busy with the previous batch); ReadNext hands out
-// whole blocks in input order, so a batch may hold fewer than batch_rows rows
-// when some records were bad. Rows, errors, numbering and records_read() are
-// the same either way. Destroying the reader waits for a background read in
-// progress to return.
+// inside ReadNext. Otherwise, from the first ReadNext on, one background
+// thread reads and frames the input into blocks of up to batch_rows records
+// and decode_threads threads decode blocks in parallel, also while the
+// caller is busy with the previous batch. The output is the same either way:
+// the same batches, errors, numbering and records_read(). Destroying the
+// reader waits for a background read in progress to return.
 //
 // Memory: an input buffer of 1 MiB, or about twice the largest record; in
-// threaded mode also 2 * decode_threads + 2 blocks of at most 4 MiB of text.
-// No per-record heap allocation in the steady state.
+// threaded mode also 2 * decode_threads + 2 blocks of at most 4 MiB of text
+// (or one record) with their decoded rows. The reader makes no per-record
+// heap allocation in the steady state (RowBuilder's metadata parsing does).
 //
 // Thread-safety: the RecordReader methods are called from one thread.
 #pragma once

@@ -651,6 +651,23 @@ TEST_P(CsvReaderTest, RecordLargerThanABlock) {
   EXPECT_EQ(r.rows.content.Get(1), big + "\"");
 }
 
+TEST_P(CsvReaderTest, BatchesAreTheSameSerialAndThreaded) {
+  std::string in = "id,chunk_index\n";
+  for (int i = 0; i < 500; ++i) {
+    in += "r" + std::to_string(i) + "," + (i % 7 == 3 || (i > 200 && i < 260) ? "bad" : "1") + "\n";
+  }
+  for (size_t batch_rows : {size_t{1}, size_t{3}, size_t{10}, size_t{64}}) {
+    ReadOptions options;
+    options.batch_rows = batch_rows;
+    options.decode_threads = 1;
+    auto serial = Read(in, options);
+    options.decode_threads = 3;
+    auto threaded = testing::ReadAll(std::make_unique<StringInput>(in), options);
+    EXPECT_EQ(testing::DiffReads(serial, threaded), "") << batch_rows;
+    EXPECT_EQ(serial.errors.size(), 59u + 71u - 8u);
+  }
+}
+
 // Serves data, then fails.
 class FailingInput final : public InputStream {
  public:
@@ -699,7 +716,7 @@ TEST_P(CsvReaderTest, DestroyingAReaderMidStreamStopsCleanly) {
 
 // Every seam between two reads must be invisible: a block boundary inside a
 // CRLF, a doubled quote, a BOM, a multi-byte character or a cell.
-TEST_P(CsvReaderTest, TinyBlocksGiveTheSameResult) {
+TEST_P(CsvReaderTest, TinyBlocksAndThreadsGiveTheSameResult) {
   const std::string inputs[] = {
       "\xEF\xBB\xBFid,content,values\r\na,\"x\"\"y\r\nz\",\"[1,2]\"\r\n\r\nb,\"\",\r\n",
       "id,content\ra,b\r\rc,\"d\re\"\rf,\"g\"h\n",
@@ -717,6 +734,11 @@ TEST_P(CsvReaderTest, TinyBlocksGiveTheSameResult) {
     for (size_t block : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{8}, size_t{13}}) {
       auto split = testing::ReadAll(std::make_unique<StringInput>(in, 7), options, ',', block);
       EXPECT_EQ(testing::DiffReads(whole, split), "") << "block " << block << " input " << in;
+      // The other threading mode too.
+      ReadOptions other = options;
+      other.decode_threads = GetParam() == 1 ? 2 : 1;
+      auto threads = testing::ReadAll(std::make_unique<StringInput>(in, 3), other, ',', block);
+      EXPECT_EQ(testing::DiffReads(whole, threads), "") << "block " << block << " input " << in;
     }
   }
 }

@@ -179,7 +179,8 @@ inline std::string DiffRows(const RecordBatch& a, const RecordBatch& b,
 }
 
 // Compares two reads of the same input: status, rows (with origins and raw
-// text), errors, records_read and preamble. Returns "" when they agree.
+// text), errors, batch sizes, records_read and preamble. Returns "" when they
+// agree.
 inline std::string DiffReads(const ReadAllResult& a, const ReadAllResult& b) {
   if (a.status.code() != b.status.code() || a.status.message() != b.status.message()) {
     return "status: " + a.status.ToString() + " vs " + b.status.ToString();
@@ -209,6 +210,7 @@ inline std::string DiffReads(const ReadAllResult& a, const ReadAllResult& b) {
     }
   }
   if (a.records_read != b.records_read) return "records_read differs";
+  if (a.batch_sizes != b.batch_sizes) return "batch sizes differ";
   if (a.preamble != b.preamble) return "preamble differs";
   return "";
 }

@@ -14,8 +14,9 @@ namespace tributary::csv {
 namespace {
 
 // Whenever the fast path answers, it must agree with std::from_chars on the
-// value (bit for bit) and on where the number ends.
-void ExpectAgrees(const std::string& s) {
+// value (bit for bit) and on where the number ends: both for the number
+// alone and followed by more text, which takes the 16-byte digit scan.
+void ExpectAgreesIn(const std::string& s) {
   float fast = 0;
   const char* end = s.data() + s.size();
   const char* p = ParseFloatFast(s.data(), end, &fast);
@@ -25,6 +26,12 @@ void ExpectAgrees(const std::string& s) {
   ASSERT_EQ(res.ec, std::errc()) << s;
   ASSERT_EQ(res.ptr, p) << s;
   ASSERT_EQ(std::bit_cast<uint32_t>(fast), std::bit_cast<uint32_t>(slow)) << s;
+}
+
+void ExpectAgrees(const std::string& s) {
+  ExpectAgreesIn(s);
+  ExpectAgreesIn(s + ",12345678901234567890123456789012345");
+  ExpectAgreesIn(s + "]\"," + std::string(40, '7'));
 }
 
 TEST(CsvVectorTextTest, FastFloatAgreesOnShortestFormsOfRandomFloats) {
@@ -91,6 +98,28 @@ TEST(CsvVectorTextTest, FastFloatAgreesOnRandomDecimals) {
       s += std::to_string(rng() % 60);
     }
     ExpectAgrees(s);
+  }
+}
+
+TEST(CsvVectorTextTest, FastFloatDigitRunsOfEveryLength) {
+  std::mt19937_64 rng(5);
+  for (int int_len = 1; int_len <= 20; ++int_len) {
+    for (int frac_len = 0; frac_len <= 20; ++frac_len) {
+      for (int k = 0; k < 20; ++k) {
+        std::string s;
+        for (int i = 0; i < int_len; ++i) s += static_cast<char>('0' + rng() % 10);
+        if (frac_len > 0) s += '.';
+        for (int i = 0; i < frac_len; ++i) s += static_cast<char>('0' + rng() % 10);
+        ExpectAgrees(s);
+        ExpectAgrees("-" + s);
+        ExpectAgrees(s + "e-3");
+      }
+    }
+  }
+  // Runs ending exactly at 8 and 16 bytes, and longer.
+  for (const char* c : {"12345678", "1234567812345678", "0.12345678", "0.1234567812345678",
+                        "12345678.87654321", "99999999.99999999", "1234567890123456789"}) {
+    ExpectAgrees(c);
   }
 }
 
