@@ -1,2 +1,3 @@
-#include <cstdio>
-int main() { std::puts("tributary"); return 0; }
+#include "tributary/cli/cli.h"
+
+int main(int argc, char** argv) { return tributary::RunCli(argc, argv); }

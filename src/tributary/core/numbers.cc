@@ -83,9 +83,18 @@ ParseNumberError ParseFloat(std::string_view token, float* out, bool allow_non_f
       // Underflow rounds toward zero as every float32 reader does; overflow is an error.
       double d = 0;
       auto rd = std::from_chars(first, last, d);
-      if (rd.ptr == last && std::isfinite(d) && std::fabs(d) < 1.0) {
+      if (rd.ptr == last && rd.ec == std::errc() && std::isfinite(d) && std::fabs(d) < 1.0) {
         *out = static_cast<float>(d);
         return ParseNumberError::kOk;
+      }
+      if (rd.ptr == last && rd.ec == std::errc::result_out_of_range) {
+        // Out of range even for double: tiny if the exponent is negative.
+        std::string_view tv(first, static_cast<size_t>(last - first));
+        size_t e = tv.find_first_of("eE");
+        if (e != std::string_view::npos && e + 1 < tv.size() && tv[e + 1] == '-') {
+          *out = tv.front() == '-' ? -0.0f : 0.0f;
+          return ParseNumberError::kOk;
+        }
       }
       return ParseNumberError::kOutOfRange;
     }

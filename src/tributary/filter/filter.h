@@ -22,6 +22,17 @@
 // field is missing. {"k": null} matches null or missing. Timestamps compare
 // with RFC 3339 strings.
 //
+// Choices that depart from or go beyond MongoDB (filter_internal.h has the
+// exact definition that the evaluator and both SQL dialects share):
+// an object literal ({"size": {"h": 14, "w": 21}}) is an exact equality that
+// ignores member order; a dotted key walks nested objects only (an array on
+// the way means "missing", arrays of objects are not searched); a metadata key
+// holding '"', '\' or a control character cannot be named; numbers compare
+// by exact value (1 == 1.0, int64 against double without rounding).
+// Limits: 1 MiB of text, 32 levels of nesting, 20000 conditions and literal
+// values, 10000 $in values, 32 segments per key; SQLite's compiled form may
+// hold at most 32766 parameters.
+//
 // Thread-safety: a Filter is immutable after Parse; evaluate and compile
 // concurrently at will.
 #pragma once
@@ -77,6 +88,12 @@ enum class SqlDialect : uint8_t { kSqlite, kPostgres };
 
 // Compiles filter to a WHERE expression. first_param is the number of the
 // first placeholder (PostgreSQL's $n); SQLite uses '?'.
+// SQLite: one '?' per entry of params, in order. PostgreSQL: params[k] is
+// $(first_param + k); a placeholder may appear several times and always
+// carries a cast ($3::text, $4::numeric), so untyped text-format binding
+// works. Non-integer numbers go to PostgreSQL as decimal text (a float8
+// parameter would lose digits on its way to numeric).
+// Errors: InvalidArgument when the compiled form needs too many parameters.
 Result<SqlFragment> CompileFilterToSql(const Filter& filter, SqlDialect dialect, int first_param = 1);
 
 }  // namespace tributary

@@ -67,6 +67,8 @@ struct ReadOptions {
   bool keep_raw = false;
   // CSV/TSV: delimiter override (0 = by format: ',' or '\t').
   char delimiter = 0;
+  // Absent or null metadata becomes {} (what stores hold); off, it stays null.
+  bool metadata_default_object = false;
   // Threads used to decode records (0 = hardware concurrency).
   int decode_threads = 0;
 

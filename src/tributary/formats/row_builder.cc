@@ -250,6 +250,11 @@ Status RowBuilder::Finish() {
     }
   }
 
+  if (options_.metadata_default_object && st(Field::kMetadata) != State::kSet) {
+    meta.assign("{}");
+    state_[static_cast<int>(Field::kMetadata)] = State::kSet;
+  }
+
   RecordBatch& b = *batch_;
   for (Field f : AllFields()) {
     const int i = static_cast<int>(f);

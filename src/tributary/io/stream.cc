@@ -479,6 +479,14 @@ std::unique_ptr<OutputStream> MemoryOutput(std::string* sink, Compression compre
   return out;
 }
 
+Result<std::string> PeekInput(std::unique_ptr<InputStream>* in, size_t n) {
+  std::string head(n, '\0');
+  TRIB_ASSIGN_OR_RETURN(size_t got, ReadFully(in->get(), head.data(), n));
+  head.resize(got);
+  *in = std::make_unique<PrefixedInput>(head, std::move(*in));
+  return head;
+}
+
 Result<size_t> ReadFully(InputStream* in, char* buf, size_t n) {
   size_t total = 0;
   while (total < n) {

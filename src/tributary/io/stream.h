@@ -74,6 +74,11 @@ Result<std::unique_ptr<OutputStream>> OpenOutput(const std::string& path, Compre
 // An in-memory output; *sink receives the bytes (after compression) on Close.
 std::unique_ptr<OutputStream> MemoryOutput(std::string* sink, Compression compression = Compression::kNone);
 
+// Reads up to n bytes from the start of *in and replaces *in with a stream
+// that serves them again, so a caller can look at the head (format
+// detection) without consuming it.
+Result<std::string> PeekInput(std::unique_ptr<InputStream>* in, size_t n);
+
 // Reads up to n bytes, looping over short reads; returns fewer only at end.
 Result<size_t> ReadFully(InputStream* in, char* buf, size_t n);
 

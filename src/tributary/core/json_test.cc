@@ -1,0 +1,59 @@
+#include "tributary/core/json.h"
+
+#include <gtest/gtest.h>
+
+namespace tributary {
+namespace {
+
+TEST(JsonTest, ParseAndSerializeCompact) {
+  auto v = JsonValue::Parse(R"( { "a" : [1, 2.5, "x\n\"y\""], "b": {"c": null, "d": true} } )");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->ToString(), R"({"a":[1,2.5,"x\n\"y\""],"b":{"c":null,"d":true}})");
+  EXPECT_TRUE(v->Find("a")->is_array());
+  EXPECT_EQ(v->Find("zzz"), nullptr);
+}
+
+TEST(JsonTest, EscapesControlCharactersAndKeepsUnicode) {
+  std::string out;
+  AppendJsonString(std::string("a\x01\tb\xC3\xA9\xF0\x9F\x98\x80", 10), &out);
+  EXPECT_EQ(out, "\"a\\u0001\\tb\xC3\xA9\xF0\x9F\x98\x80\"");
+  auto back = JsonValue::Parse(out);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->str(), std::string("a\x01\tb\xC3\xA9\xF0\x9F\x98\x80", 10));
+}
+
+TEST(JsonTest, ErrorsAreInvalidData) {
+  for (const char* bad : {"{", "{\"a\":}", "[1,]", "{\"a\":1} x", "nul", "\"\xff\""}) {
+    auto v = JsonValue::Parse(bad);
+    EXPECT_FALSE(v.ok()) << bad;
+    EXPECT_TRUE(v.status().IsInvalidData()) << bad;
+    EXPECT_EQ(v.status().message().rfind("Invalid JSON: ", 0), 0u) << v.status().message();
+  }
+}
+
+TEST(JsonTest, CanonicalizeRequiresAnObject) {
+  std::string out;
+  EXPECT_TRUE(CanonicalizeJsonObject(R"({ "k" : [1, {"z": "q"}] })", &out).ok());
+  EXPECT_EQ(out, R"({"k":[1,{"z":"q"}]})");
+  out.clear();
+  Status st = CanonicalizeJsonObject("[1,2]", &out);
+  EXPECT_EQ(st.message(), "metadata is not a JSON object (got array)");
+  st = CanonicalizeJsonObject("\"text\"", &out);
+  EXPECT_EQ(st.message(), "metadata is not a JSON object (got string)");
+}
+
+TEST(JsonTest, FindInvalidUtf8) {
+  EXPECT_EQ(FindInvalidUtf8("plain"), std::string_view::npos);
+  EXPECT_EQ(FindInvalidUtf8("ok\xC3\xA9"), std::string_view::npos);
+  EXPECT_EQ(FindInvalidUtf8("ab\xC3"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("ab\xED\xA0\x80"), 2u);  // surrogate
+}
+
+TEST(JsonTest, DeepNestingIsRefused) {
+  std::string deep(1000, '[');
+  deep += std::string(1000, ']');
+  EXPECT_FALSE(JsonValue::Parse(deep).ok());
+}
+
+}  // namespace
+}  // namespace tributary
