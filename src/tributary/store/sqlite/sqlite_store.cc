@@ -778,16 +778,14 @@ Result<std::unique_ptr<RecordIterator>> SqliteStore::Scan(const CollectionRef& r
   std::string sql = "SELECT " + RecordColumns() + " FROM " + TableName(col.id);
   if (filtered) sql += " WHERE " + where.sql;
   sql += " ORDER BY seq";
-  if (options.limit >= 0) sql += " LIMIT ?";
+  // A literal, not a parameter: the filter may already use every parameter
+  // SQLite allows.
+  if (options.limit >= 0) sql += " LIMIT " + std::to_string(options.limit);
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v3(c.db(), sql.c_str(), static_cast<int>(sql.size()), 0, &raw, nullptr);
   StmtPtr stmt(raw);
   if (rc != SQLITE_OK) return c.Error(rc, "preparing the scan of collection '" + ref.name + "'");
   TRIB_RETURN_NOT_OK(BindSqlValues(c, stmt.get(), where.params));
-  if (options.limit >= 0) {
-    rc = sqlite3_bind_int64(stmt.get(), static_cast<int>(where.params.size()) + 1, options.limit);
-    if (rc != SQLITE_OK) return c.Error(rc, "binding the scan limit");
-  }
   return std::unique_ptr<RecordIterator>(
       new SqliteRecordIterator(std::move(lease), std::move(stmt), ref.name));
 }
