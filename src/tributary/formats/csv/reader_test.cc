@@ -668,6 +668,22 @@ TEST_P(CsvReaderTest, BatchesAreTheSameSerialAndThreaded) {
   }
 }
 
+TEST_P(CsvReaderTest, ReadsThroughDecompression) {
+  std::vector<std::string> ids;
+  const std::string plain = BigInput(2000, &ids);
+  for (Compression c : {Compression::kGzip, Compression::kZstd}) {
+    std::string packed;
+    auto out = MemoryOutput(&packed, c);
+    ASSERT_TRUE(out->Write(plain).ok());
+    ASSERT_TRUE(out->Close().ok());
+    ASSERT_LT(packed.size(), plain.size());
+    auto r = testing::ReadAll(MemoryInput(packed), Options());
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(testing::DiffReads(r, Read(plain)), "");
+    EXPECT_EQ(r.rows.num_rows(), 2000u);
+  }
+}
+
 // Serves data, then fails.
 class FailingInput final : public InputStream {
  public:
