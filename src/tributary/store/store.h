@@ -111,8 +111,8 @@ class Store {
   virtual Status SetDimension(const CollectionRef& ref, int32_t dimension) = 0;
 
   // Writes the rows of batch selected by rows (indices into batch; all rows
-  // when rows is empty and select_all is true) in mode, and stores checkpoint
-  // (if given) in the same transaction.
+  // when rows is empty) in mode, and stores checkpoint (if given) in the same
+  // transaction. An empty batch with a checkpoint stores only the checkpoint.
   // REQUIRES: every selected row has id, document_id and a vector of the
   // collection's dimension, non-null metadata and timestamps (the Validator's
   // job).
