@@ -11,6 +11,7 @@
 #include "tributary/core/time_util.h"
 #include "tributary/filter/filter.h"
 #include "tributary/formats/format.h"
+#include "tributary/pipeline/job_json.h"
 
 namespace tributary {
 namespace {
@@ -150,14 +151,8 @@ Result<ExportReport> RunExport(Store* store, const ExportOptions& opts, const Ex
 }
 
 std::string ExportReportJson(const ExportReport& r) {
-  std::string o = "{\"job_id\":";
-  AppendJsonString(r.job_id, &o);
-  o += ",\"dataset_id\":";
-  AppendJsonString(r.collection.name, &o);
-  o += ",\"tenant\":";
-  AppendJsonString(r.collection.tenant, &o);
-  o += ",\"status\":";
-  AppendJsonString(r.status, &o);
+  std::string o;
+  AppendJobHead(r.job_id, r.collection, r.status, &o);
   o += ",\"total_vectors\":";
   AppendInt(r.total_vectors, &o);
   o += ",\"exported_vectors\":";

@@ -15,6 +15,7 @@
 #include "tributary/core/time_util.h"
 #include "tributary/core/validate.h"
 #include "tributary/formats/format.h"
+#include "tributary/pipeline/job_json.h"
 #include "tributary/formats/record_text.h"
 #include "tributary/io/sha256.h"
 #include "tributary/pipeline/export.h"
@@ -426,14 +427,8 @@ void AppendRowErrorJson(const RowError& e, std::string* out) {
 }
 
 std::string ImportReportJson(const ImportReport& r) {
-  std::string o = "{\"job_id\":";
-  AppendJsonString(r.job_id, &o);
-  o += ",\"dataset_id\":";
-  AppendJsonString(r.collection.name, &o);
-  o += ",\"tenant\":";
-  AppendJsonString(r.collection.tenant, &o);
-  o += ",\"status\":";
-  AppendJsonString(JobStatusName(r.status), &o);
+  std::string o;
+  AppendJobHead(r.job_id, r.collection, JobStatusName(r.status), &o);
   auto num = [&](const char* k, int64_t v) {
     o += ",\"";
     o += k;
