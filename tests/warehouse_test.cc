@@ -158,5 +158,27 @@ TEST_F(WarehouseCliTest, MigrateChainThroughEveryFormatEndsIdentical) {
   EXPECT_EQ(ReadFileOrDie(dir_.File("one.jsonl")), original);
 }
 
+TEST_F(WarehouseCliTest, SplitExportAndBatchImportKeepCountsAndOrder) {
+  Run("import-data -q --collection docs --input-file " + Q(MakeInput("docs.jsonl", 2345)), 0);
+  CommandResult e = Run("export --collection docs --output-dir " + Q(dir_.File("batches")) +
+                        " --batch-size 1000 --json", 0);
+  JsonValue report = Json(e.out);
+  ASSERT_TRUE(report.is_array());
+  const JsonValue& files = *report.items()[0].Find("files");
+  ASSERT_EQ(files.items().size(), 3u);
+  EXPECT_EQ(files.items()[2].Find("records")->int_value(), 345);
+  for (const char* name : {"docs_00001.jsonl", "docs_00002.jsonl", "docs_00003.jsonl"}) {
+    EXPECT_TRUE(fs::exists(dir_.File(std::string("batches/") + name))) << name;
+  }
+  WriteFileOrDie(dir_.File("batches/notes.txt"), "not data");
+  CommandResult i = Run("import-data --json --collection copy --input-dir " + Q(dir_.File("batches")) +
+                        " --pattern 'docs_*.jsonl'", 0);
+  JsonValue job = Json(i.out);
+  EXPECT_EQ(job.Find("total_rows")->int_value(), 2345) << i.out;
+  EXPECT_EQ(job.Find("status")->str(), "completed");
+  EXPECT_EQ(Dump("copy"), Dump("docs"));
+  Run("export --collection docs --output-file " + Q(dir_.File("x.jsonl")) + " --batch-size 10", 2);
+}
+
 }  // namespace
 }  // namespace tributary

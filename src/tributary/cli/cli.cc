@@ -20,6 +20,7 @@
 #include "tributary/pipeline/export.h"
 #include "tributary/pipeline/import.h"
 #include "tributary/store/store.h"
+#include "tributary/warehouse/batch.h"
 
 namespace tributary {
 namespace {
@@ -89,56 +90,72 @@ void PrintImportSummary(const ImportReport& r, const std::string& input) {
   if (r.total_rows == 0 && r.error.empty()) std::fprintf(stderr, "warning: %s holds no records\n", input.c_str());
 }
 
-int RunImportFile(Store* store, const GlobalOptions& g, const ImportArgs& a, const std::string& collection,
-                  const std::string& path, std::string* json_out) {
-  ImportOptions o;
-  o.collection = {g.tenant, collection};
-  o.input_path = path;
+Status BuildImportOptions(const GlobalOptions& g, const ImportArgs& a, const std::string& collection,
+                          const std::string& path, ImportOptions* o) {
+  o->collection = {g.tenant, collection};
+  o->input_path = path;
   if (!a.format.empty()) {
-    auto f = ParseFormatName(a.format);
-    if (!f.ok()) return Fail(f.status());
-    o.format = *f;
+    TRIB_ASSIGN_OR_RETURN(Format f, ParseFormatName(a.format));
+    o->format = f;
   }
-  auto mode = ParseWriteMode(a.mode);
-  if (!mode.ok()) return Fail(mode.status());
-  o.mode = *mode;
-  o.batch_size = a.batch_size;
-  o.dimension = a.dimension;
-  o.max_errors = a.max_errors;
-  o.dry_run = a.dry_run;
-  o.errors_file = a.errors_file;
-  o.job_id = a.job_id;
-  o.resume = !a.no_resume;
-  for (const std::string& m : a.maps) {
-    Status st = o.read.mapping.Add(m);
-    if (!st.ok()) return Fail(st);
-  }
-  auto unk = ParseUnknownFieldPolicy(a.unknown_fields);
-  if (!unk.ok()) return Fail(unk.status());
-  o.read.unknown_fields = *unk;
-  auto gen = ParseIdGeneration(a.generate_ids);
-  if (!gen.ok()) return Fail(gen.status());
-  o.read.generate_ids = *gen;
-  o.read.allow_non_finite = a.allow_non_finite;
+  TRIB_ASSIGN_OR_RETURN(o->mode, ParseWriteMode(a.mode));
+  o->batch_size = a.batch_size;
+  o->dimension = a.dimension;
+  o->max_errors = a.max_errors;
+  o->dry_run = a.dry_run;
+  o->errors_file = a.errors_file;
+  o->job_id = a.job_id;
+  o->resume = !a.no_resume;
+  for (const std::string& m : a.maps) TRIB_RETURN_NOT_OK(o->read.mapping.Add(m));
+  TRIB_ASSIGN_OR_RETURN(o->read.unknown_fields, ParseUnknownFieldPolicy(a.unknown_fields));
+  TRIB_ASSIGN_OR_RETURN(o->read.generate_ids, ParseIdGeneration(a.generate_ids));
+  o->read.allow_non_finite = a.allow_non_finite;
+  return Status::OK();
+}
 
-  ProgressDisplay display("import " + (path == "-" ? std::string("<stdin>") : fs::path(path).filename().string()),
-                          a.quiet || a.json);
-  auto report = RunImport(store, o, [&](const ImportProgress& p) {
-    display.Update(p.bytes_total > 0 ? p.percentage : -1, p.records_read, p.bytes_read, p.rows_per_second);
-  });
-  display.Done();
-  if (!report.ok()) return Fail(report.status().WithPrefix(path == "-" ? "<stdin>" : path));
+int ReportImport(const Result<ImportReport>& report, const ImportArgs& a, const std::string& input,
+                 std::string* json_out) {
+  if (!report.ok()) return Fail(report.status().WithPrefix(input));
   if (json_out) {
     if (!json_out->empty()) json_out->push_back(',');
     json_out->append(ImportReportJson(*report));
   }
-  if (!a.json && !a.quiet) PrintImportSummary(*report, path == "-" ? "<stdin>" : path);
+  if (!a.json && !a.quiet) PrintImportSummary(*report, input);
   else if (!report->error.empty() && !a.json) std::fprintf(stderr, "error: %s\n", report->error.c_str());
   switch (report->status) {
     case JobStatus::kCompleted: return kExitOk;
     case JobStatus::kCompletedWithErrors: return kExitRowErrors;
     default: return report->error.empty() || report->failed_rows > 0 ? kExitRowErrors : kExitFailure;
   }
+}
+
+int RunImportFile(Store* store, const GlobalOptions& g, const ImportArgs& a, const std::string& collection,
+                  const std::string& path, std::string* json_out) {
+  ImportOptions o;
+  Status st = BuildImportOptions(g, a, collection, path, &o);
+  if (!st.ok()) return Fail(st);
+  ProgressDisplay display("import " + (path == "-" ? std::string("<stdin>") : fs::path(path).filename().string()),
+                          a.quiet || a.json);
+  auto report = RunImport(store, o, [&](const ImportProgress& p) {
+    display.Update(p.bytes_total > 0 ? p.percentage : -1, p.records_read, p.bytes_read, p.rows_per_second);
+  });
+  display.Done();
+  return ReportImport(report, a, path == "-" ? "<stdin>" : path, json_out);
+}
+
+// Every matching file of --input-dir into one collection, as one resumable job.
+int RunBatchImportDir(Store* store, const GlobalOptions& g, const ImportArgs& a, std::string* json_out) {
+  BatchImportOptions bo;
+  Status st = BuildImportOptions(g, a, a.collection, a.input_dir, &bo.base);
+  if (!st.ok()) return Fail(st);
+  bo.input_dir = a.input_dir;
+  bo.pattern = a.pattern;
+  ProgressDisplay display("import " + a.input_dir, a.quiet || a.json);
+  auto report = RunBatchImport(store, bo, [&](const ImportProgress& p) {
+    display.Update(p.percentage, p.records_read, p.bytes_read, p.rows_per_second);
+  });
+  display.Done();
+  return ReportImport(report, a, a.input_dir, json_out);
 }
 
 int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
@@ -150,6 +167,8 @@ int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
   if (!a.input_file.empty()) {
     if (a.collection.empty()) return Fail(Status::InvalidArgument("--collection is required with --input-file"));
     combine(RunImportFile(store->get(), g, a, a.collection, a.input_file, &json));
+  } else if (!a.collection.empty()) {
+    combine(RunBatchImportDir(store->get(), g, a, &json));
   } else {
     std::error_code ec;
     if (!fs::is_directory(a.input_dir, ec)) {
@@ -175,7 +194,8 @@ int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
       combine(RunImportFile(store->get(), g, a, collection, p.string(), &json));
     }
   }
-  if (a.json) std::fprintf(stdout, "%s%s%s\n", a.input_file.empty() ? "[" : "", json.c_str(), a.input_file.empty() ? "]" : "");
+  const bool many = a.input_file.empty() && a.collection.empty();
+  if (a.json) std::fprintf(stdout, "%s%s%s\n", many ? "[" : "", json.c_str(), many ? "]" : "");
   return worst;
 }
 
@@ -184,6 +204,7 @@ int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
 struct ExportArgs {
   std::string collection, output_file, output_dir, format, filter, compression;
   int64_t limit = -1;
+  int64_t records_per_file = 0;  // > 0: split into files of this many records
   bool json = false, quiet = false;
 };
 
@@ -258,6 +279,14 @@ int CmdExport(const GlobalOptions& g, const ExportArgs& a) {
       if (!c.ok()) return Fail(c.status());
       if (*c == Compression::kGzip) ext += ".gz";
       if (*c == Compression::kZstd) ext += ".zst";
+    }
+    if (a.records_per_file > 0) {
+      for (const std::string& name : names) {
+        rc = std::max(rc, RunSplitExportCommand(store->get(), {g.tenant, name}, a.output_dir, f, a.records_per_file,
+                                                a.filter, a.limit, a.json, a.quiet, &json));
+      }
+      if (a.json) std::printf("[%s]\n", json.c_str());
+      return rc;
     }
     for (const std::string& name : names) {
       std::string path = (fs::path(a.output_dir) / (name + "." + ext)).string();
@@ -410,6 +439,9 @@ int RunCli(int argc, char** argv) {
   exp->add_option("--limit", ea.limit, "Export at most this many records");
   exp->add_option("--filter", ea.filter, "Mongo-style JSON filter, e.g. '{\"language\": \"en\"}'");
   exp->add_option("--compression", ea.compression, "none, gzip or zstd (default: from the extension)");
+  exp->add_option("--batch-size", ea.records_per_file,
+                  "With --output-dir: split into files of this many records, <collection>_00001.<ext>, ...")
+      ->check(CLI::PositiveNumber);
   exp->add_flag("--json", ea.json, "Print the final report as a JSON job object");
   exp->add_flag("--quiet,-q", ea.quiet, "No progress or summary");
 
@@ -460,6 +492,10 @@ int RunCli(int argc, char** argv) {
   if (exp->parsed()) {
     if (ea.output_file.empty() && ea.output_dir.empty()) {
       std::fprintf(stderr, "error: give --output-file or --output-dir\n");
+      return kExitUsage;
+    }
+    if (ea.records_per_file > 0 && ea.output_dir.empty()) {
+      std::fprintf(stderr, "error: --batch-size needs --output-dir\n");
       return kExitUsage;
     }
     return CmdExport(g, ea);

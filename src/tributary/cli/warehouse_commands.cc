@@ -15,6 +15,7 @@
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
 #include "tributary/warehouse/backup.h"
+#include "tributary/warehouse/batch.h"
 #include "tributary/warehouse/migrate.h"
 
 namespace tributary {
@@ -46,6 +47,45 @@ std::string FormatList() {
 }
 
 }  // namespace
+
+int RunSplitExportCommand(Store* store, const CollectionRef& collection, const std::string& output_dir,
+                          Format format, int64_t records_per_file, const std::string& filter, int64_t limit,
+                          bool json, bool quiet, std::string* json_out) {
+  SplitExportOptions o;
+  o.collection = collection;
+  o.output_dir = output_dir;
+  o.format = format;
+  o.records_per_file = records_per_file;
+  o.filter_json = filter;
+  o.limit = limit;
+  ProgressDisplay display("export " + collection.name, quiet || json);
+  auto r = RunSplitExport(store, o, [&](const ExportProgress& p) {
+    display.Update(p.percentage, p.exported, 0, p.rows_per_second);
+  });
+  display.Done();
+  if (!r.ok()) return Fail(r.status());
+  if (json) {
+    if (!json_out->empty()) json_out->push_back(',');
+    std::string& out = *json_out;
+    out += "{\"collection\":" + JsonStr(collection.name) + ",\"status\":\"completed\",\"exported_vectors\":";
+    AppendInt(r->total, &out);
+    out += ",\"files\":[";
+    for (size_t i = 0; i < r->files.size(); ++i) {
+      const SplitFile& f = r->files[i];
+      if (i) out += ',';
+      out += "{\"path\":" + JsonStr(f.path) + ",\"records\":";
+      AppendInt(f.records, &out);
+      out += ",\"file_size\":";
+      AppendInt(static_cast<int64_t>(f.bytes), &out);
+      out += ",\"sha256\":" + JsonStr(f.sha256) + "}";
+    }
+    out += "]}";
+  } else if (!quiet) {
+    std::printf("Exported %lld records from %s into %zu files in %s in %.2fs\n", static_cast<long long>(r->total),
+                collection.name.c_str(), r->files.size(), output_dir.c_str(), Seconds(r->started_at, r->completed_at));
+  }
+  return kExitOk;
+}
 
 struct WarehouseCommands::Args {
   CLI::App* backup = nullptr;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tributary/core/status.h"
+#include "tributary/formats/options.h"
 #include "tributary/store/store.h"
 
 namespace CLI {
@@ -37,5 +38,11 @@ class WarehouseCommands {
   StoreOpener open_store_;
   const std::string* tenant_;
 };
+
+// export --batch-size N --output-dir D for one collection: prints the
+// summary (or appends a JSON object to *json_out) and returns the exit code.
+int RunSplitExportCommand(Store* store, const CollectionRef& collection, const std::string& output_dir,
+                          Format format, int64_t records_per_file, const std::string& filter, int64_t limit,
+                          bool json, bool quiet, std::string* json_out);
 
 }  // namespace tributary
