@@ -180,5 +180,53 @@ TEST_F(WarehouseCliTest, SplitExportAndBatchImportKeepCountsAndOrder) {
   Run("export --collection docs --output-file " + Q(dir_.File("x.jsonl")) + " --batch-size 10", 2);
 }
 
+TEST_F(WarehouseCliTest, SchemaViolationsAreReportedPerRow) {
+  WriteFileOrDie(dir_.File("schema.json"), R"({"type":"object","required":["source"],
+    "properties":{"source":{"enum":["web","pdf"]},"rating":{"type":"number","maximum":5}}})");
+  Run("collections create docs --dimension 2 --schema " + Q(dir_.File("schema.json")), 0);
+  WriteFileOrDie(dir_.File("in.jsonl"),
+                 "{\"id\":\"a\",\"document_id\":\"d\",\"values\":[1,2],\"metadata\":{\"source\":\"web\",\"rating\":4}}\n"
+                 "{\"id\":\"b\",\"document_id\":\"d\",\"values\":[1,2],\"metadata\":{\"rating\":4}}\n"
+                 "{\"id\":\"c\",\"document_id\":\"d\",\"values\":[1,2],\"metadata\":{\"source\":\"tv\"}}\n"
+                 "{\"id\":\"d\",\"document_id\":\"d\",\"values\":[1,2],\"source\":\"pdf\",\"rating\":9}\n");
+  CommandResult r = Run("import-data --json --collection docs --input-file " + Q(dir_.File("in.jsonl")), 1);
+  JsonValue job = Json(r.out);
+  EXPECT_EQ(job.Find("successful_rows")->int_value(), 1);
+  const auto& errors = job.Find("errors")->items();
+  ASSERT_EQ(errors.size(), 3u) << r.out;
+  EXPECT_EQ(errors[0].Find("row")->int_value(), 2);
+  EXPECT_EQ(errors[0].Find("error")->str(), "metadata.source: missing (required)");
+  EXPECT_EQ(errors[1].Find("error")->str(), "metadata.source: \"tv\" is not one of the allowed values (enum)");
+  EXPECT_EQ(errors[2].Find("row")->int_value(), 4);
+  EXPECT_EQ(errors[2].Find("error")->str(), "metadata.rating: 9 is greater than the maximum 5 (maximum)");
+  CommandResult bad = Run("collections create other --schema " + Q(dir_.File("in.jsonl")), 2);
+  EXPECT_NE(bad.err.find("in.jsonl"), std::string::npos) << bad.err;
+}
+
+TEST_F(WarehouseCliTest, DocumentKindsWithoutVectorsBackUpAndRestore) {
+  Run("collections create raw_documents --kind raw", 0);
+  WriteFileOrDie(dir_.File("raw.jsonl"),
+                 "{\"id\":\"a\",\"document_id\":\"d1\",\"content\":\"full text one\"}\n"
+                 "{\"id\":\"b\",\"document_id\":\"d2\"}\n"
+                 "{\"id\":\"c\",\"document_id\":\"d3\",\"content\":\"text\",\"values\":[1,2,3]}\n");
+  CommandResult r = Run("import-data --json --collection raw_documents --input-file " + Q(dir_.File("raw.jsonl")), 1);
+  JsonValue job = Json(r.out);
+  EXPECT_EQ(job.Find("successful_rows")->int_value(), 2);
+  ASSERT_EQ(job.Find("errors")->items().size(), 1u);
+  EXPECT_EQ(job.Find("errors")->items()[0].Find("error")->str(),
+            "Missing required field: content (required for raw documents)");
+  const std::string before = Dump("raw_documents");
+  EXPECT_NE(before.find("\"values\":null"), std::string::npos) << before;
+  for (const std::string& format : Formats()) {
+    SCOPED_TRACE(format);
+    Run("backup -q --backup-dir " + Q(dir_.File("b-" + format)) + " --format " + format, 0);
+    Run("collections delete raw_documents", 0);
+    Run("restore -q --backup-dir " + Q(dir_.File("b-" + format)), 0);
+    EXPECT_EQ(Dump("raw_documents"), before);
+  }
+  CommandResult show = Run("collections show raw_documents --json", 0);
+  EXPECT_NE(show.out.find("\"x-document-kind\":\"raw\""), std::string::npos) << show.out;
+}
+
 }  // namespace
 }  // namespace tributary

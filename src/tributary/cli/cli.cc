@@ -316,12 +316,14 @@ std::string CollectionJson(const CollectionInfo& c) {
   AppendJsonString(FormatTimestamp(c.created_at), &o);
   o += ",\"updated_at\":";
   AppendJsonString(FormatTimestamp(c.updated_at), &o);
+  o += ",\"schema\":";
+  o += c.metadata_schema.empty() ? std::string("null") : c.metadata_schema;
   o += '}';
   return o;
 }
 
 int CmdCollections(const GlobalOptions& g, const std::string& action, const std::string& name, int32_t dimension,
-                   bool json) {
+                   bool json, const std::string& schema_file = "", const std::string& kind = "") {
   auto store = OpenStore(g);
   if (!store.ok()) return Fail(store.status());
   CollectionRef ref{g.tenant, name};
@@ -356,7 +358,9 @@ int CmdCollections(const GlobalOptions& g, const std::string& action, const std:
     return kExitOk;
   }
   if (action == "create") {
-    auto c = (*store)->CreateCollection(ref, dimension, "");
+    auto schema = CollectionSchemaText(schema_file, kind);
+    if (!schema.ok()) return Fail(schema.status());
+    auto c = (*store)->CreateCollection(ref, dimension, *schema);
     if (!c.ok()) return Fail(c.status());
     if (json) std::printf("%s\n", CollectionJson(*c).c_str());
     else std::printf("Created collection %s (dimension %d)\n", name.c_str(), dimension);
@@ -458,6 +462,9 @@ int RunCli(int argc, char** argv) {
   auto* c_create = coll->add_subcommand("create", "Create an empty collection");
   c_create->add_option("name", coll_name, "Collection")->required();
   c_create->add_option("--dimension", coll_dim, "Vector dimension (0 = set by the first import)");
+  std::string coll_schema, coll_kind;
+  c_create->add_option("--schema", coll_schema, "JSON Schema (subset) file that every record's metadata must match");
+  c_create->add_option("--kind", coll_kind, "Document kind: raw, cleaned, chunk or embedded_chunk (default)");
   c_create->add_flag("--json", coll_json, "JSON output");
   auto* c_delete = coll->add_subcommand("delete", "Delete a collection and its records");
   c_delete->add_option("name", coll_name, "Collection")->required();
@@ -502,7 +509,7 @@ int RunCli(int argc, char** argv) {
   }
   if (coll->parsed()) {
     std::string action = c_list->parsed() ? "list" : c_show->parsed() ? "show" : c_create->parsed() ? "create" : "delete";
-    return CmdCollections(g, action, coll_name, coll_dim, coll_json);
+    return CmdCollections(g, action, coll_name, coll_dim, coll_json, coll_schema, coll_kind);
   }
   if (status->parsed()) return CmdStatus(g, status_json);
   if (std::optional<int> rc = warehouse.Run()) return *rc;

@@ -12,6 +12,8 @@
 #include "tributary/cli/cli.h"
 #include "tributary/cli/progress.h"
 #include "tributary/core/json.h"
+#include "tributary/core/schema.h"
+#include "tributary/warehouse/fs_util.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
 #include "tributary/warehouse/backup.h"
@@ -47,6 +49,29 @@ std::string FormatList() {
 }
 
 }  // namespace
+
+Result<std::string> CollectionSchemaText(const std::string& schema_file, const std::string& kind) {
+  if (schema_file.empty() && kind.empty()) return std::string();
+  JsonValue doc = JsonValue::Object();
+  if (!schema_file.empty()) {
+    TRIB_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(schema_file, 1 << 20));
+    Result<JsonValue> parsed = JsonValue::Parse(text);
+    if (!parsed.ok()) return Status::InvalidArgument(schema_file + ": " + parsed.status().message());
+    doc = std::move(*parsed);
+    if (!doc.is_object()) return Status::InvalidArgument(schema_file + ": a schema must be a JSON object");
+  }
+  if (!kind.empty()) {
+    TRIB_ASSIGN_OR_RETURN(DocumentKind k, ParseDocumentKind(kind));
+    doc.Set("x-document-kind", JsonValue::String(std::string(DocumentKindName(k))));
+  }
+  std::string text = doc.ToString();
+  Result<MetadataSchema> checked = MetadataSchema::Parse(text);
+  if (!checked.ok()) {
+    return Status::InvalidArgument((schema_file.empty() ? std::string("--kind") : schema_file) + ": " +
+                                   checked.status().message());
+  }
+  return text;
+}
 
 int RunSplitExportCommand(Store* store, const CollectionRef& collection, const std::string& output_dir,
                           Format format, int64_t records_per_file, const std::string& filter, int64_t limit,

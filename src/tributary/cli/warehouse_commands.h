@@ -39,6 +39,11 @@ class WarehouseCommands {
   const std::string* tenant_;
 };
 
+// The schema text a new collection stores, from --schema FILE (a JSON
+// Schema subset for metadata) and --kind (raw, cleaned, chunk,
+// embedded_chunk); empty when neither is given. Checked by parsing.
+Result<std::string> CollectionSchemaText(const std::string& schema_file, const std::string& kind);
+
 // export --batch-size N --output-dir D for one collection: prints the
 // summary (or appends a JSON object to *json_out) and returns the exit code.
 int RunSplitExportCommand(Store* store, const CollectionRef& collection, const std::string& output_dir,

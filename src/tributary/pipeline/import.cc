@@ -195,6 +195,13 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     return info.status();
   }
   int32_t stored_dimension = dimension;
+  // The collection's declared rules (document kind, metadata schema).
+  std::optional<MetadataSchema> schema;
+  if (info.ok() && !info->metadata_schema.empty()) {
+    Result<MetadataSchema> parsed = MetadataSchema::Parse(info->metadata_schema);
+    if (!parsed.ok()) return parsed.status().WithPrefix("collection '" + opts.collection.name + "'");
+    schema = std::move(*parsed);
+  }
 
   // Resume from a checkpoint of an earlier, interrupted run of the same job.
   report.job_id = opts.job_id.empty() ? DerivedJobId(opts) : opts.job_id;
@@ -241,6 +248,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   });
 
   Validator validator(dimension, report.started_at);
+  if (schema) validator.SetRules(&*schema, schema->kind().value_or(DocumentKind::kEmbeddedChunk));
   int64_t successful = cp.rows_written + cp.rows_skipped;
   int64_t failed = cp.rows_failed;
   int64_t records_done = cp.records_done;

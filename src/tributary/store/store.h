@@ -120,9 +120,9 @@ class Store {
   // Writes the rows of batch selected by rows (indices into batch; all rows
   // when rows is empty) in mode, and stores checkpoint (if given) in the same
   // transaction. An empty batch with a checkpoint stores only the checkpoint.
-  // REQUIRES: every selected row has id, document_id and a vector of the
-  // collection's dimension, non-null metadata and timestamps (the Validator's
-  // job).
+  // REQUIRES: every selected row has id, document_id, a vector of the
+  // collection's dimension or none (documents that are not embedded chunks),
+  // non-null metadata and timestamps (the Validator's job).
   virtual Result<WriteResult> WriteBatch(const CollectionRef& ref, const RecordBatch& batch,
                                          const std::vector<size_t>& rows, WriteMode mode,
                                          const Checkpoint* checkpoint) = 0;

@@ -657,10 +657,6 @@ Result<WriteResult> SqliteStore::WriteBatch(const CollectionRef& ref, const Reco
     if (batch.id.IsNull(r)) {
       return Status::InvalidArgument("row " + std::to_string(r) + " has no id");
     }
-    if (batch.values.IsNull(r)) {
-      return Status::InvalidArgument("row " + std::to_string(r) + " (id '" +
-                                     std::string(batch.id.Get(r)) + "') has no vector");
-    }
   }
 
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -671,18 +667,25 @@ Result<WriteResult> SqliteStore::WriteBatch(const CollectionRef& ref, const Reco
   TRIB_ASSIGN_OR_RETURN(CollectionRow col, Lookup(c, ref));
 
   // The first write into a collection without a dimension fixes it.
+  // Rows without a vector (documents that are not embedded chunks) are
+  // stored with a null one.
   int64_t dimension = col.info.dimension;
-  const bool sets_dimension = dimension == 0 && n > 0;
+  size_t first_vector = n;
+  for (size_t k = 0; k < n && first_vector == n; ++k) {
+    if (!batch.values.IsNull(row_at(k))) first_vector = k;
+  }
+  const bool sets_dimension = dimension == 0 && first_vector < n;
   if (sets_dimension) {
-    dimension = static_cast<int64_t>(batch.values.Length(row_at(0)));
+    const size_t r0 = row_at(first_vector);
+    dimension = static_cast<int64_t>(batch.values.Length(r0));
     if (dimension == 0) {
-      return Status::InvalidArgument("row " + std::to_string(row_at(0)) + " (id '" +
-                                     std::string(batch.id.Get(row_at(0))) +
-                                     "') has an empty vector");
+      return Status::InvalidArgument("row " + std::to_string(r0) + " (id '" +
+                                     std::string(batch.id.Get(r0)) + "') has an empty vector");
     }
   }
   for (size_t k = 0; k < n; ++k) {
     const size_t r = row_at(k);
+    if (batch.values.IsNull(r)) continue;
     if (static_cast<int64_t>(batch.values.Length(r)) != dimension) {
       return Status::InvalidArgument(
           "row " + std::to_string(r) + " (id '" + std::string(batch.id.Get(r)) + "') has " +
