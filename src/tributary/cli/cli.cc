@@ -27,6 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The format name of MongoDB Extended JSON (mongoexport / mongoimport files).
+constexpr const char* kMongoJson = "mongo-json";
+
 struct GlobalOptions {
   std::string data_dir;
   std::string tenant = kDefaultTenant;
@@ -94,7 +97,18 @@ Status BuildImportOptions(const GlobalOptions& g, const ImportArgs& a, const std
                           const std::string& path, ImportOptions* o) {
   o->collection = {g.tenant, collection};
   o->input_path = path;
-  if (!a.format.empty()) {
+  if (a.format == kMongoJson) {
+    // mongoexport writes JSON Lines, or an array with --jsonArray, under any
+    // extension: the content decides.
+    o->read.mongo_extended_json = true;
+    o->format = Format::kJsonl;
+    std::error_code ec;
+    if (path != "-" && fs::is_regular_file(path, ec)) {
+      TRIB_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, OpenInput(path));
+      TRIB_ASSIGN_OR_RETURN(std::string head, PeekInput(&in, 64 << 10));
+      if (FormatFromContent(head) == Format::kJson) o->format = Format::kJson;
+    }
+  } else if (!a.format.empty()) {
     TRIB_ASSIGN_OR_RETURN(Format f, ParseFormatName(a.format));
     o->format = f;
   }
@@ -216,6 +230,7 @@ int RunExportOne(Store* store, const GlobalOptions& g, const ExportArgs& a, cons
   o.format = format;
   o.filter_json = a.filter;
   o.limit = a.limit;
+  o.write.mongo_extended_json = a.format == kMongoJson;
   if (!a.compression.empty()) {
     auto c = ParseCompressionName(a.compression);
     if (!c.ok()) return Fail(c.status());
@@ -250,7 +265,9 @@ int RunExportOne(Store* store, const GlobalOptions& g, const ExportArgs& a, cons
 
 int CmdExport(const GlobalOptions& g, const ExportArgs& a) {
   std::optional<Format> format;
-  if (!a.format.empty()) {
+  if (a.format == kMongoJson) {
+    format = Format::kJsonl;
+  } else if (!a.format.empty()) {
     auto f = ParseFormatName(a.format);
     if (!f.ok()) return Fail(f.status());
     format = *f;
@@ -417,7 +434,8 @@ int RunCli(int argc, char** argv) {
   auto* in_dir = imp->add_option("--input-dir", ia.input_dir, "Import every data file in this directory, in name order");
   in_file->excludes(in_dir);
   imp->add_option("--pattern", ia.pattern, "With --input-dir: only files matching this glob")->capture_default_str();
-  imp->add_option("--format,-f", ia.format, "csv, tsv, json or jsonl (default: from the extension, else the content)");
+  imp->add_option("--format,-f", ia.format,
+                  "csv, tsv, json, jsonl or mongo-json (MongoDB Extended JSON) (default: from the extension, else the content)");
   imp->add_option("--batch-size", ia.batch_size, "Records per committed batch (1-1000)")->capture_default_str()->check(CLI::Range(1, 1000));
   imp->add_option("--mode", ia.mode, "insert, skip-existing or upsert")->capture_default_str();
   imp->add_option("--map", ia.maps, "Field mapping field=source, e.g. --map values=embedding (repeatable)");
@@ -439,7 +457,9 @@ int RunCli(int argc, char** argv) {
   auto* out_file = exp->add_option("--output-file,-o", ea.output_file, "Output file ('-' = stdout); .gz/.zst compress");
   auto* out_dir = exp->add_option("--output-dir", ea.output_dir, "Directory for one file per collection");
   out_file->excludes(out_dir);
-  exp->add_option("--format,-f", ea.format, "csv, tsv, json or jsonl (default: from the extension, else jsonl)");
+  exp->add_option("--format,-f", ea.format,
+                  "csv, tsv, json, jsonl or mongo-json (relaxed Extended JSON lines for mongoimport) "
+                  "(default: from the extension, else jsonl)");
   exp->add_option("--limit", ea.limit, "Export at most this many records");
   exp->add_option("--filter", ea.filter, "Mongo-style JSON filter, e.g. '{\"language\": \"en\"}'");
   exp->add_option("--compression", ea.compression, "none, gzip or zstd (default: from the extension)");
