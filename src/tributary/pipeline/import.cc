@@ -26,24 +26,58 @@ namespace {
 constexpr size_t kMaxErrorDataBytes = 16 << 10;
 
 // Writes every rejected record, in the input's own format.
+//
+// The file stays consistent with the job's checkpoint: before each batch
+// commits, the rejects so far are flushed and the file's size goes into the
+// checkpoint's state; a resumed run cuts the file back to that size (dropping
+// whatever an interrupted run wrote after its last commit, which it is about
+// to reject again) and appends. A JSON array's rejects file therefore stays
+// one array across any number of resumes. One window remains: rows the store
+// itself refuses (duplicate ids) are known only once their batch commits, so
+// a crash in the instant after that commit and before they are written loses
+// their lines from the file (not from the counts).
 class RejectsFile {
  public:
-  RejectsFile(std::string path, Format format, std::string preamble, bool append)
-      : path_(std::move(path)), format_(format), preamble_(std::move(preamble)), append_(append) {}
+  // resume_bytes: the size recorded by the checkpoint being resumed, or -1.
+  RejectsFile(std::string path, Format format, std::string preamble, int64_t resume_bytes)
+      : path_(std::move(path)),
+        format_(format),
+        header_(std::move(preamble)),
+        resume_bytes_(resume_bytes) {
+    if (format_ == Format::kJson) header_ += "[\n";
+  }
   ~RejectsFile() {
     if (f_) std::fclose(f_);
+  }
+
+  // A resumed job reopens its file at once, so that what an interrupted run
+  // wrote after its last commit goes even if this run rejects nothing.
+  Status Start() {
+    if (path_.empty() || resume_bytes_ <= static_cast<int64_t>(header_.size())) return Status::OK();
+    return Open();
   }
 
   Status Add(const RowError& e) {
     if (path_.empty()) return Status::OK();
     if (!f_) TRIB_RETURN_NOT_OK(Open());
     std::string_view raw = e.raw.empty() ? std::string_view(e.data_json) : std::string_view(e.raw);
-    if (format_ == Format::kJson && count_ > 0) Put(",\n");
+    if (format_ == Format::kJson && has_elements_) Put(",\n");
     Put(raw);
     if (format_ != Format::kJson) Put("\n");
-    ++count_;
+    has_elements_ = true;
+    dirty_ = true;
     if (std::ferror(f_)) return Status::IOError("cannot write rejects file " + path_);
     return Status::OK();
+  }
+
+  // Flushes to the file and returns its size (0 while nothing was written).
+  Result<int64_t> Sync() {
+    if (!f_) return resume_bytes_ > 0 ? resume_bytes_ : 0;
+    if (dirty_) {
+      if (std::fflush(f_) != 0) return Status::IOError("cannot write rejects file " + path_);
+      dirty_ = false;
+    }
+    return static_cast<int64_t>(std::ftell(f_));
   }
 
   Status Close() {
@@ -58,26 +92,62 @@ class RejectsFile {
  private:
   Status Open() {
     std::error_code ec;
-    bool exists = std::filesystem::exists(path_, ec) && std::filesystem::file_size(path_, ec) > 0;
     std::filesystem::path p(path_);
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-    f_ = std::fopen(path_.c_str(), append_ && exists ? "ab" : "wb");
-    if (!f_) return Status::IOError("cannot create rejects file " + path_);
-    if (!(append_ && exists)) {
-      Put(preamble_);
-      if (format_ == Format::kJson) Put("[\n");
+    const int64_t size = std::filesystem::exists(p, ec) ? static_cast<int64_t>(std::filesystem::file_size(p, ec)) : -1;
+    if (resume_bytes_ > static_cast<int64_t>(header_.size()) && size >= resume_bytes_) {
+      f_ = std::fopen(path_.c_str(), "r+b");
+      if (!f_) return Status::IOError("cannot open rejects file " + path_);
+      std::filesystem::resize_file(p, static_cast<uintmax_t>(resume_bytes_), ec);
+      if (ec || std::fseek(f_, 0, SEEK_END) != 0) return Status::IOError("cannot resume rejects file " + path_);
+      has_elements_ = true;
+      return Status::OK();
     }
+    // A new job, or the earlier run's file is gone or shorter: start afresh.
+    f_ = std::fopen(path_.c_str(), "wb");
+    if (!f_) return Status::IOError("cannot create rejects file " + path_);
+    Put(header_);
     return Status::OK();
   }
   void Put(std::string_view s) { std::fwrite(s.data(), 1, s.size(), f_); }
 
   std::string path_;
   Format format_;
-  std::string preamble_;
-  bool append_;
+  std::string header_;  // the reader's preamble (a CSV header), and '[' for JSON
+  int64_t resume_bytes_;
   std::FILE* f_ = nullptr;
-  int64_t count_ = 0;
+  bool has_elements_ = false;
+  bool dirty_ = false;
 };
+
+// The engine's checkpoint state: {"state":"running","rejects_bytes":N}.
+std::string CheckpointState(std::string_view state, int64_t rejects_bytes) {
+  std::string s = "{\"state\":";
+  AppendJsonString(state, &s);
+  s += ",\"rejects_bytes\":";
+  AppendInt(rejects_bytes, &s);
+  s += '}';
+  return s;
+}
+
+struct ParsedState {
+  std::string state;
+  int64_t rejects_bytes = -1;
+};
+
+ParsedState ParseCheckpointState(const std::string& text) {
+  ParsedState out;
+  auto v = JsonValue::Parse(text);
+  if (!v.ok() || !v->is_object()) {
+    out.state = text;  // a bare word
+    return out;
+  }
+  if (const JsonValue* s = v->Find("state"); s && s->is_string()) out.state = s->str();
+  if (const JsonValue* b = v->Find("rejects_bytes"); b && b->is_number()) {
+    out.rejects_bytes = static_cast<int64_t>(b->number());
+  }
+  return out;
+}
 
 struct ParsedBatch {
   std::unique_ptr<RecordBatch> batch;
@@ -200,12 +270,15 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   report.job_id = opts.job_id.empty() ? DerivedJobId(opts) : opts.job_id;
   Checkpoint cp;
   cp.job_id = report.job_id;
-  cp.state = "running";
+  cp.state = CheckpointState("running", 0);
+  int64_t resume_rejects_bytes = -1;
   if (!opts.dry_run) {
     TRIB_ASSIGN_OR_RETURN(std::optional<Checkpoint> old, store->LoadCheckpoint(opts.collection, report.job_id));
-    if (old && old->state == "running" && opts.resume) {
+    const ParsedState old_state = old ? ParseCheckpointState(old->state) : ParsedState{};
+    if (old && old_state.state == "running" && opts.resume) {
       cp = *old;
       report.resumed_from = old->records_done;
+      resume_rejects_bytes = old_state.rejects_bytes;
     } else if (old) {
       TRIB_RETURN_NOT_OK(store->DeleteCheckpoint(opts.collection, report.job_id));
     }
@@ -219,7 +292,8 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader, OpenRecordReader(format, std::move(in), ro));
   if (cp.records_done > 0) TRIB_RETURN_NOT_OK(reader->SkipRecords(cp.records_done));
 
-  RejectsFile rejects(opts.errors_file, format, reader->RejectsPreamble(), report.resumed_from > 0);
+  RejectsFile rejects(opts.errors_file, format, reader->RejectsPreamble(), resume_rejects_bytes);
+  TRIB_RETURN_NOT_OK(rejects.Start());
 
   // Parse on a separate thread, one or two batches ahead.
   BoundedQueue<ParsedBatch> parsed(2);
@@ -303,6 +377,12 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       cp.records_done = pb.records_read;
       cp.bytes_done = pb.bytes_read;
       cp.rows_failed = failed;
+      Result<int64_t> rejects_bytes = rejects.Sync();
+      if (!rejects_bytes.ok()) {
+        fatal = rejects_bytes.status();
+        break;
+      }
+      cp.state = CheckpointState("running", *rejects_bytes);
       auto wr = good.empty() ? store->WriteBatch(opts.collection, empty, good, opts.mode, &cp)
                              : store->WriteBatch(opts.collection, batch, good, opts.mode, &cp);
       if (!wr.ok()) {
@@ -394,7 +474,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     // A finished job's checkpoint says so: re-running it starts afresh
     // instead of resuming. A failed or cancelled one stays resumable.
     if (report.status != JobStatus::kFailed && report.status != JobStatus::kCancelled) {
-      cp.state = "completed";
+      cp.state = CheckpointState("completed", 0);
       cp.records_done = records_done;
       cp.rows_failed = failed;
       auto wr = store->WriteBatch(opts.collection, empty, {}, opts.mode, &cp);
