@@ -163,6 +163,40 @@ TEST_F(CliTest, DryRunWritesNothing) {
   EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
 }
 
+// A dry run reports the same errors as the real run would, duplicate ids
+// included (repeated in the file, or already in the collection), and still
+// writes nothing.
+TEST_F(CliTest, DryRunReportsWhatTheRealRunWould) {
+  std::string first = dir_.File("first.jsonl"), in = dir_.File("in.jsonl");
+  testing::WriteFileOrDie(first, "{\"id\":\"old\",\"document_id\":\"d\",\"values\":[1,2,3]}\n");
+  Run("import-data --collection c --input-file " + Q(first), 0);
+  testing::WriteFileOrDie(in,
+                          "{\"id\":\"a\",\"document_id\":\"d\",\"values\":[1,2,3]}\n"
+                          "{\"id\":\"old\",\"document_id\":\"d\",\"values\":[1,2,3]}\n"
+                          "{\"id\":\"b\",\"values\":[1,2,3]}\n"
+                          "{\"id\":\"a\",\"document_id\":\"d\",\"values\":[4,5,6]}\n"
+                          "{\"id\":\"b\",\"document_id\":\"d\",\"values\":[4,5,6]}\n");
+  JsonValue dry = RunJson("import-data --collection c --input-file " + Q(in) + " --dry-run", 1);
+  JsonValue show = RunJson("collections show c", 0);
+  EXPECT_EQ(show.Find("count")->int_value(), 1);
+  JsonValue real = RunJson("import-data --collection c --input-file " + Q(in), 1);
+  for (const char* key : {"successful_rows", "failed_rows", "total_rows"}) {
+    EXPECT_EQ(dry.Find(key)->int_value(), real.Find(key)->int_value()) << key;
+  }
+  EXPECT_EQ(dry.Find("failed_rows")->int_value(), 3);
+  const auto& de = dry.Find("errors")->items();
+  const auto& re = real.Find("errors")->items();
+  ASSERT_EQ(de.size(), re.size());
+  for (size_t i = 0; i < de.size(); ++i) {
+    EXPECT_EQ(de[i].Find("row")->int_value(), re[i].Find("row")->int_value());
+    EXPECT_EQ(de[i].Find("error")->str(), re[i].Find("error")->str());
+  }
+  // Validation errors first, then what the store refuses, in both runs.
+  EXPECT_EQ(de[0].Find("error")->str(), "Missing required field: document_id");
+  EXPECT_EQ(de[1].Find("error")->str(), "Duplicate id: old");
+  EXPECT_EQ(de[2].Find("error")->str(), "Duplicate id: a");
+}
+
 TEST_F(CliTest, WrongFormatIsAClearError) {
   CommandResult r;
   Run("import-data --collection docs --input-file " + Q(Sample()) + " --format jsonl", 2, &r);

@@ -6,14 +6,18 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "tributary/core/bounded_queue.h"
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
 #include "tributary/core/validate.h"
+#include "tributary/filter/filter.h"
 #include "tributary/formats/format.h"
 #include "tributary/pipeline/job_json.h"
 #include "tributary/formats/record_text.h"
@@ -149,6 +153,111 @@ ParsedState ParseCheckpointState(const std::string& text) {
   return out;
 }
 
+// What a dry run in insert mode needs to report the duplicate ids a real run
+// would refuse: ids already in the collection (looked up batch by batch with
+// an id $in filter) and ids repeated in the input. Repeats are found through
+// 64-bit hashes of the ids accepted so far, in an open-addressing set capped
+// at kMaxIds (16 bytes each at most); past the cap the report carries a
+// warning that later repeats were not checked.
+class DryRunDuplicates {
+ public:
+  static constexpr size_t kMaxIds = size_t{8} << 20;
+
+  DryRunDuplicates(Store* store, CollectionRef ref, bool collection_exists)
+      : store_(store), ref_(std::move(ref)), collection_exists_(collection_exists) {}
+
+  // Appends to *dups the rows of `rows` (in order) a real run would refuse.
+  Status Find(const RecordBatch& batch, const std::vector<size_t>& rows, std::vector<size_t>* dups) {
+    dups->clear();
+    std::vector<bool> in_store(rows.size(), false);
+    if (collection_exists_) TRIB_RETURN_NOT_OK(LookUp(batch, rows, &in_store));
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const std::string_view id = batch.id.Get(rows[k]);
+      if (in_store[k]) {
+        dups->push_back(rows[k]);
+        continue;
+      }
+      if (full_) continue;
+      uint64_t h = std::hash<std::string_view>{}(id) * 0x9E3779B97F4A7C15ull;
+      if (h == 0) h = 1;
+      if (!Insert(h)) dups->push_back(rows[k]);
+    }
+    return Status::OK();
+  }
+
+  bool full() const { return full_; }
+
+ private:
+  // Marks the rows whose id the collection already holds.
+  Status LookUp(const RecordBatch& batch, const std::vector<size_t>& rows, std::vector<bool>* found) {
+    std::unordered_map<std::string_view, std::vector<size_t>> where;
+    size_t k = 0;
+    while (k < rows.size()) {
+      // One query per group of ids, within the filter's limits.
+      std::string filter = "{\"id\":{\"$in\":[";
+      const size_t first = k;
+      for (; k < rows.size() && k - first < 1000 && filter.size() < (size_t{256} << 10); ++k) {
+        if (k > first) filter.push_back(',');
+        const std::string_view id = batch.id.Get(rows[k]);
+        AppendJsonString(id, &filter);
+        where[id].push_back(k);
+      }
+      filter += "]}}";
+      TRIB_ASSIGN_OR_RETURN(Filter f, Filter::Parse(filter));
+      ScanOptions so;
+      so.filter = &f;
+      TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordIterator> it, store_->Scan(ref_, so));
+      for (;;) {
+        TRIB_RETURN_NOT_OK(it->Next(1000, &scan_));
+        if (scan_.num_rows() == 0) break;
+        for (size_t r = 0; r < scan_.num_rows(); ++r) {
+          auto hit = where.find(scan_.id.Get(r));
+          if (hit == where.end()) continue;
+          for (size_t idx : hit->second) (*found)[idx] = true;
+        }
+      }
+      where.clear();
+    }
+    return Status::OK();
+  }
+
+  // False if h was there already.
+  bool Insert(uint64_t h) {
+    if ((count_ + 1) * 2 > slots_.size()) {
+      if (slots_.size() >= 2 * kMaxIds) {
+        full_ = true;
+        return true;
+      }
+      std::vector<uint64_t> old = std::move(slots_);
+      slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+      count_ = 0;
+      for (uint64_t x : old) {
+        if (x) Place(x);
+      }
+    }
+    return Place(h);
+  }
+  bool Place(uint64_t h) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == h) return false;
+      if (slots_[i] == 0) {
+        slots_[i] = h;
+        ++count_;
+        return true;
+      }
+    }
+  }
+
+  Store* store_;
+  CollectionRef ref_;
+  bool collection_exists_;
+  std::vector<uint64_t> slots_;
+  size_t count_ = 0;
+  bool full_ = false;
+  RecordBatch scan_;
+};
+
 struct ParsedBatch {
   std::unique_ptr<RecordBatch> batch;
   std::vector<RowError> errors;
@@ -265,6 +374,9 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     return info.status();
   }
   int32_t stored_dimension = dimension;
+  std::optional<DryRunDuplicates> dry_dups;
+  if (opts.dry_run && opts.mode == WriteMode::kInsert) dry_dups.emplace(store, opts.collection, info.ok());
+  std::vector<size_t> dup_rows;
 
   // Resume from a checkpoint of an earlier, interrupted run of the same job.
   report.job_id = opts.job_id.empty() ? DerivedJobId(opts) : opts.job_id;
@@ -408,8 +520,22 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
           cp.rows_failed = failed;
         }
       }
-    } else if (opts.dry_run) {
-      successful += static_cast<int64_t>(good.size());
+    } else if (opts.dry_run && fatal.ok()) {
+      size_t refused = 0;
+      if (dry_dups) {
+        fatal = dry_dups->Find(batch, good, &dup_rows);
+        for (size_t row : dup_rows) {
+          RowError e;
+          e.origin = batch.origin[row];
+          e.message = "Duplicate id: " + std::string(batch.id.Get(row));
+          AppendRecordJson(batch, row, &e.data_json);
+          if (batch.raw.size() > row) e.raw.assign(batch.raw.Get(row));
+          Status st = add_error(std::move(e));
+          if (fatal.ok()) fatal = st;
+        }
+        refused = dup_rows.size();
+      }
+      successful += static_cast<int64_t>(good.size() - refused);
     }
     records_done = pb.records_read;
     bytes_done = pb.bytes_read;
@@ -443,6 +569,11 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   parser.join();
 
   TRIB_RETURN_NOT_OK(rejects.Close());
+  if (dry_dups && dry_dups->full()) {
+    report.warnings.push_back("the dry run looked for repeated ids among the first " +
+                              std::to_string(DryRunDuplicates::kMaxIds) +
+                              " accepted records only; repeats after them were not checked");
+  }
   report.total_rows = records_done;
   report.processed_rows = records_done;
   report.successful_rows = successful;
@@ -544,6 +675,14 @@ std::string ImportReportJson(const ImportReport& r) {
   o += r.dry_run ? "true" : "false";
   o += ",\"error\":";
   if (r.error.empty()) o += "null"; else AppendJsonString(r.error, &o);
+  if (!r.warnings.empty()) {
+    o += ",\"warnings\":[";
+    for (size_t i = 0; i < r.warnings.size(); ++i) {
+      if (i) o += ',';
+      AppendJsonString(r.warnings[i], &o);
+    }
+    o += ']';
+  }
   o += '}';
   return o;
 }
