@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "tributary/core/json.h"
 #include "tributary/core/time_util.h"
 #include "tributary/filter/filter.h"
 #include "tributary/formats/format.h"
@@ -18,6 +19,16 @@ namespace tributary {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Whether an import's checkpoint state says the job finished: the engine
+// writes {"state":"completed",...} (older stores: the bare word).
+bool StepFinished(const std::string& state) {
+  if (state == "completed") return true;
+  Result<JsonValue> v = JsonValue::Parse(state);
+  if (!v.ok() || !v->is_object()) return false;
+  const JsonValue* s = v->Find("state");
+  return s != nullptr && s->is_string() && s->str() == "completed";
+}
 
 }  // namespace
 
@@ -198,7 +209,7 @@ Result<ImportReport> RunBatchImport(Store* store, const BatchImportOptions& opts
     if (!opts.base.dry_run && opts.base.resume) {
       auto cp = store->LoadCheckpoint(opts.base.collection, io.job_id);
       if (!cp.ok() && !cp.status().IsNotFound()) return cp.status();
-      if (cp.ok() && *cp && (*cp)->state == "completed") {
+      if (cp.ok() && *cp && StepFinished((*cp)->state)) {
         // Done by an earlier run of this batch.
         const Checkpoint& c = **cp;
         report.total_rows += c.records_done;

@@ -5,13 +5,15 @@
 // record order (AppendRecordJson), so what the readers here read back is the
 // same batch, floats bit for bit.
 //
-// Records are formatted into one reused string and handed to the stream in
-// pieces of about 1 MiB.
+// Records are formatted into one reused string, on several threads for large
+// batches (ParallelEncoder), and handed to the stream in pieces of about
+// 1 MiB or one batch, whichever is larger.
 #include <memory>
 #include <string>
 
 #include "tributary/formats/format.h"
 #include "tributary/formats/json/extended_json.h"
+#include "tributary/formats/parallel_encoder.h"
 #include "tributary/formats/record_text.h"
 
 namespace tributary {
@@ -21,23 +23,17 @@ constexpr size_t kFlushBytes = size_t{1} << 20;
 
 class JsonRecordWriter final : public RecordWriter {
  public:
-  JsonRecordWriter(OutputStream* out, bool array, bool mongo) : out_(out), array_(array), mongo_(mongo) {}
+  JsonRecordWriter(OutputStream* out, bool array, bool mongo, int encode_threads)
+      : out_(out),
+        array_(array),
+        encoder_(mongo ? (array ? EncodeMongoArrayRows : EncodeMongoLines) : (array ? EncodeArrayRows : EncodeLines),
+                 encode_threads) {}
 
   Status Write(const RecordBatch& batch) override {
     if (finished_) return Status::Internal("JSON writer: Write after Finish");
-    const size_t rows = batch.num_rows();
-    for (size_t i = 0; i < rows; ++i) {
-      if (array_) buf_.append(wrote_any_ ? ",\n" : "[\n");
-      if (mongo_) {
-        json_internal::AppendMongoRecordJson(batch, i, &buf_);
-      } else {
-        AppendRecordJson(batch, i, &buf_);
-      }
-      if (!array_) buf_.push_back('\n');
-      wrote_any_ = true;
-      if (buf_.size() >= kFlushBytes) TRIB_RETURN_NOT_OK(Flush());
-    }
-    return Status::OK();
+    if (batch.num_rows() == 0) return Status::OK();
+    wrote_any_ = true;
+    return encoder_.Encode(batch, &buf_, kFlushBytes, [this] { return Flush(); });
   }
 
   Status Finish() override {
@@ -50,17 +46,48 @@ class JsonRecordWriter final : public RecordWriter {
  private:
   Status Flush() {
     if (buf_.empty()) return Status::OK();
-    Status st = out_->Write(buf_);
-    buf_.clear();
-    return st;
+    // Array elements come out as ",\n{...}"; the very first opens the array.
+    if (array_ && wrote_any_ && !opened_) {
+      buf_[0] = '[';
+      opened_ = true;
+    }
+    return out_->WriteBuffer(&buf_);
+  }
+
+  static void EncodeLines(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
+    for (size_t i = begin; i < end; ++i) {
+      AppendRecordJson(batch, i, out);
+      out->push_back('\n');
+    }
+  }
+  static void EncodeArrayRows(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
+    for (size_t i = begin; i < end; ++i) {
+      out->append(",\n");
+      AppendRecordJson(batch, i, out);
+    }
+  }
+
+  // Relaxed MongoDB Extended JSON (extended_json.h).
+  static void EncodeMongoLines(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
+    for (size_t i = begin; i < end; ++i) {
+      json_internal::AppendMongoRecordJson(batch, i, out);
+      out->push_back('\n');
+    }
+  }
+  static void EncodeMongoArrayRows(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
+    for (size_t i = begin; i < end; ++i) {
+      out->append(",\n");
+      json_internal::AppendMongoRecordJson(batch, i, out);
+    }
   }
 
   OutputStream* const out_;
   const bool array_;
-  const bool mongo_;
   std::string buf_;
   bool wrote_any_ = false;
+  bool opened_ = false;  // the array's '[' is in place
   bool finished_ = false;
+  ParallelEncoder encoder_;
 };
 
 }  // namespace
@@ -70,13 +97,15 @@ namespace internal {
 Result<std::unique_ptr<RecordWriter>> OpenJsonlWriter(OutputStream* out, const WriteOptions& options) {
   TRIB_RETURN_NOT_OK(options.Validate());
   if (out == nullptr) return Status::InvalidArgument("no output stream");
-  return std::unique_ptr<RecordWriter>(std::make_unique<JsonRecordWriter>(out, false, options.mongo_extended_json));
+  return std::unique_ptr<RecordWriter>(
+      std::make_unique<JsonRecordWriter>(out, false, options.mongo_extended_json, options.encode_threads));
 }
 
 Result<std::unique_ptr<RecordWriter>> OpenJsonWriter(OutputStream* out, const WriteOptions& options) {
   TRIB_RETURN_NOT_OK(options.Validate());
   if (out == nullptr) return Status::InvalidArgument("no output stream");
-  return std::unique_ptr<RecordWriter>(std::make_unique<JsonRecordWriter>(out, true, options.mongo_extended_json));
+  return std::unique_ptr<RecordWriter>(
+      std::make_unique<JsonRecordWriter>(out, true, options.mongo_extended_json, options.encode_threads));
 }
 
 }  // namespace internal
