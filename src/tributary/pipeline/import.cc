@@ -434,7 +434,10 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   });
 
   Validator validator(dimension, report.started_at);
-  if (schema) validator.SetRules(&*schema, schema->kind().value_or(DocumentKind::kEmbeddedChunk));
+  if (schema) {
+    validator.SetRules(opts.check_metadata_schema ? &*schema : nullptr,
+                       schema->kind().value_or(DocumentKind::kEmbeddedChunk));
+  }
   int64_t successful = cp.rows_written + cp.rows_skipped;
   int64_t failed = cp.rows_failed;
   int64_t records_done = cp.records_done;

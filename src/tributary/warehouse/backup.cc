@@ -292,6 +292,7 @@ Result<RestoreReport> RunRestore(Store* store, const RestoreOptions& opts, const
     io.resume = false;
     io.job_id = "restore-" + NewJobId();
     io.read.allow_non_finite = true;
+    io.check_metadata_schema = false;  // exact: what was stored comes back
     CollectionRef target = rc.collection;
     if (opts.mode == RestoreMode::kReplace) {
       io.collection = {target.tenant, kStagingPrefix + target.name};
