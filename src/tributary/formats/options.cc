@@ -74,6 +74,7 @@ Status FieldMapping::Add(std::string_view spec) {
 
 Status ReadOptions::Validate() const {
   if (batch_rows == 0) return Status::InvalidArgument("batch size must be at least 1");
+  if (max_batch_bytes == 0) return Status::InvalidArgument("batch byte limit must be at least 1");
   if (max_record_bytes < 1024) return Status::InvalidArgument("max record size must be at least 1 KiB");
   if (decode_threads < 0) return Status::InvalidArgument("decode threads must not be negative");
   return Status::OK();

@@ -59,9 +59,16 @@ struct ReadOptions {
   bool allow_non_finite = false;
   // Records per batch handed out by ReadNext.
   size_t batch_rows = 100;
+  // A batch is also handed out, short of batch_rows, once its records hold
+  // this many bytes (RecordBatch::ByteSize), so a batch of huge records
+  // stays small.
+  size_t max_batch_bytes = 16u << 20;
   // A single record (line, CSV record, JSON array element) larger than this
-  // is an error naming its line; it bounds memory on hostile input.
-  size_t max_record_bytes = 64u << 20;
+  // is an error naming its line; it bounds memory on hostile input. 16 MiB,
+  // MongoDB's limit for one document: far beyond any real chunk, and small
+  // enough that decoding the largest record stays well inside the memory
+  // budget.
+  size_t max_record_bytes = 16u << 20;
   // Keep each record's source text in RecordBatch::raw so rejects files can
   // reproduce rows that fail later validation.
   bool keep_raw = false;
