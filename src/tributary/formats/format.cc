@@ -53,7 +53,8 @@ std::optional<Format> FormatFromPath(std::string_view path) {
 }
 
 std::optional<Format> FormatFromContent(std::string_view head) {
-  if (head.size() >= 4 && head.substr(0, 4) == "PAR1") return Format::kParquet;
+  // "PARE" starts Parquet files with an encrypted footer (refused by the reader, by name).
+  if (head.size() >= 4 && (head.substr(0, 4) == "PAR1" || head.substr(0, 4) == "PARE")) return Format::kParquet;
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
   size_t i = 0;
   while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) ++i;

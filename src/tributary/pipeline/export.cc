@@ -72,7 +72,7 @@ Result<ExportReport> RunExport(Store* store, const ExportOptions& opts, const Ex
 
   Compression compression = opts.compression ? *opts.compression : CompressionFromPath(opts.output_path);
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<OutputStream> out, OpenOutput(opts.output_path, compression));
-  WriteOptions wo;
+  WriteOptions wo = opts.write;
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, OpenRecordWriter(report.format, out.get(), wo));
 
   // Scan on a separate thread, ahead of encoding.

@@ -105,22 +105,21 @@ class ParquetReader final : public RecordReader {
 };
 
 Status ParquetReader::Open() {
-  const std::string& name = file_->name();
   const uint64_t size = file_->size();
-  if (size < 12) return Status::InvalidData(name + ": too short to be a Parquet file (" + std::to_string(size) + " bytes)");
+  if (size < 12) return Status::InvalidData("too short to be a Parquet file (" + std::to_string(size) + " bytes)");
   char head[4], tail[8];
   TRIB_RETURN_NOT_OK(file_->ReadAt(0, 4, head));
   TRIB_RETURN_NOT_OK(file_->ReadAt(size - 8, 8, tail));
   if (std::memcmp(tail + 4, "PARE", 4) == 0) {
-    return Status::Unsupported(name + ": the file is encrypted (encrypted footer); tributary does not read encrypted Parquet files");
+    return Status::Unsupported("the file is encrypted (encrypted footer); tributary does not read encrypted Parquet files");
   }
   if (std::memcmp(head, "PAR1", 4) != 0 || std::memcmp(tail + 4, "PAR1", 4) != 0) {
-    return Status::InvalidData(name + ": not a Parquet file (no PAR1 magic at its start and end)");
+    return Status::InvalidData("not a Parquet file (no PAR1 magic at its start and end)");
   }
   uint32_t footer_len;
   std::memcpy(&footer_len, tail, 4);
   if (footer_len == 0 || footer_len > size - 12 || footer_len > kMaxFooterBytes) {
-    return Status::InvalidData(name + ": footer length " + std::to_string(footer_len) + " does not fit the file (" +
+    return Status::InvalidData("footer length " + std::to_string(footer_len) + " does not fit the file (" +
                                std::to_string(size) + " bytes)");
   }
   data_end_ = size - 8 - footer_len;
@@ -128,20 +127,20 @@ Status ParquetReader::Open() {
   TRIB_RETURN_NOT_OK(file_->ReadAt(data_end_, footer_len, footer.data()));
   uint32_t len = footer_len;
   Status st = ReadThrift(reinterpret_cast<const uint8_t*>(footer.data()), &len, &meta_, "file footer");
-  if (!st.ok()) return Status::InvalidData(name + ": " + st.message());
+  if (!st.ok()) return st;
   if (meta_.__isset.encryption_algorithm) {
-    return Status::Unsupported(name + ": the file is encrypted; tributary does not read encrypted Parquet files");
+    return Status::Unsupported("the file is encrypted; tributary does not read encrypted Parquet files");
   }
   auto schema = Schema::Build(meta_.schema);
-  if (!schema.ok()) return Status::InvalidData(name + ": " + schema.status().message());
+  if (!schema.ok()) return schema.status();
   schema_ = std::move(schema).value();
   for (size_t i = 0; i < meta_.row_groups.size(); ++i) {
     const auto& rg = meta_.row_groups[i];
     if (rg.columns.size() != schema_.leaves().size()) {
-      return Status::InvalidData(name + ": row group " + std::to_string(i) + " has " + std::to_string(rg.columns.size()) +
+      return Status::InvalidData("row group " + std::to_string(i) + " has " + std::to_string(rg.columns.size()) +
                                  " columns, but the schema has " + std::to_string(schema_.leaves().size()));
     }
-    if (rg.num_rows < 0) return Status::InvalidData(name + ": row group " + std::to_string(i) + " has a negative row count");
+    if (rg.num_rows < 0) return Status::InvalidData("row group " + std::to_string(i) + " has a negative row count");
   }
 
   // Plan each top-level field.
@@ -154,7 +153,7 @@ Status ParquetReader::Open() {
     using Kind = RowBuilder::Target::Kind;
     if (p.target.kind == Kind::kIgnore) continue;
     if (f.shape == TopField::Shape::kUnsupported) {
-      return Status::Unsupported(name + ": column '" + f.name + "' is " + f.why +
+      return Status::Unsupported("column '" + f.name + "' is " + f.why +
                                  "; tributary reads scalar and list columns (use --unknown-fields ignore to skip it)");
     }
     p.leaf = &schema_.leaves()[static_cast<size_t>(f.leaf)];
@@ -162,17 +161,17 @@ Status ParquetReader::Open() {
       const Field target = p.target.field;
       if (f.shape == TopField::Shape::kList) {
         if (target != Field::kValues) {
-          return Status::InvalidData(name + ": column '" + f.name + "' is a list and cannot fill the field '" +
+          return Status::InvalidData("column '" + f.name + "' is a list and cannot fill the field '" +
                                      std::string(FieldName(target)) + "'");
         }
         const auto t = p.leaf->physical;
         if (t != fmt::Type::FLOAT && t != fmt::Type::DOUBLE && t != fmt::Type::INT32 && t != fmt::Type::INT64) {
-          return Status::InvalidData(name + ": column '" + f.name + "' is a list of " + DescribeLeaf(*p.leaf) +
+          return Status::InvalidData("column '" + f.name + "' is a list of " + DescribeLeaf(*p.leaf) +
                                      ", not of numbers, and cannot fill values");
         }
         p.as_vector = true;
       } else if (target == Field::kValues && p.leaf->kind != ValueKind::kString && p.leaf->kind != ValueKind::kJson) {
-        return Status::InvalidData(name + ": column '" + f.name + "' (" + DescribeLeaf(*p.leaf) +
+        return Status::InvalidData("column '" + f.name + "' (" + DescribeLeaf(*p.leaf) +
                                    ") cannot fill values, which needs a list of numbers or vector text");
       }
     }
