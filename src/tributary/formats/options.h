@@ -16,7 +16,7 @@
 
 namespace tributary {
 
-enum class Format : uint8_t { kJsonl, kJson, kCsv, kTsv };
+enum class Format : uint8_t { kJsonl, kJson, kCsv, kTsv, kParquet };
 
 std::string_view FormatName(Format f);
 // Accepts "jsonl" (also "ndjson"), "json", "csv", "tsv". Error lists the choices.
@@ -87,6 +87,13 @@ struct WriteOptions {
   char delimiter = 0;
   // Threads used to encode records (0 = hardware concurrency).
   int encode_threads = 0;
+  // Parquet: page compression ("zstd", "snappy", "gzip", "none") and its
+  // level (0 = the codec's default), BYTE_STREAM_SPLIT for the vector's
+  // floats, and the bound on a row group's buffered bytes.
+  std::string parquet_compression = "zstd";
+  int parquet_compression_level = 0;
+  bool parquet_byte_stream_split = false;
+  size_t parquet_row_group_bytes = 64u << 20;
   Status Validate() const;
 };
 
