@@ -34,6 +34,9 @@ class InputStream {
   virtual int64_t source_size() const { return -1; }
   // A name for messages: the path, or "<stdin>".
   virtual const std::string& name() const = 0;
+  // The path of the regular file this stream reads unchanged (no
+  // decompression), for readers that need random access; null otherwise.
+  virtual const std::string* plain_file_path() const { return nullptr; }
 };
 
 class OutputStream {

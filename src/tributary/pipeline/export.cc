@@ -75,7 +75,8 @@ Result<ExportReport> RunExport(Store* store, const ExportOptions& opts, const Ex
   // Compression, hashing and the writes run on their own thread, beside
   // encoding (which the text writers spread over the cores).
   std::unique_ptr<OutputStream> out = AsyncOutput(std::move(file));
-  TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, OpenRecordWriter(report.format, out.get(), opts.write));
+  WriteOptions wo = opts.write;
+  TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, OpenRecordWriter(report.format, out.get(), wo));
 
   // Scan on a separate thread, ahead of encoding.
   BoundedQueue<ScannedBatch> scanned(2);

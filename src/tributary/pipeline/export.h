@@ -30,8 +30,8 @@ struct ExportOptions {
   std::string filter_json;        // Mongo-style filter; empty = all
   int64_t limit = -1;             // -1 = no limit
   size_t batch_rows = 1000;
-  WriteOptions write;             // format options (e.g. mongo_extended_json)
   std::string job_id;             // for the report; generated when empty
+  WriteOptions write;             // format options (Parquet codec, ...)
   Status Validate() const;
 };
 

@@ -279,7 +279,7 @@ std::string DerivedJobId(const ImportOptions& o) {
 }
 
 bool SameFamily(Format a, Format b) {
-  auto family = [](Format f) { return f == Format::kCsv || f == Format::kTsv ? 0 : 1; };
+  auto family = [](Format f) { return f == Format::kCsv || f == Format::kTsv ? 0 : f == Format::kParquet ? 2 : 1; };
   return family(a) == family(b);
 }
 
@@ -411,7 +411,9 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader, OpenRecordReader(format, std::move(in), ro));
   if (cp.records_done > 0) TRIB_RETURN_NOT_OK(reader->SkipRecords(cp.records_done));
 
-  RejectsFile rejects(opts.errors_file, format, reader->RejectsPreamble(), resume_rejects_bytes);
+  // Rejected Parquet rows are written as JSON lines.
+  RejectsFile rejects(opts.errors_file, format == Format::kParquet ? Format::kJsonl : format, reader->RejectsPreamble(),
+                      resume_rejects_bytes);
   TRIB_RETURN_NOT_OK(rejects.Start());
 
   // Parse on a separate thread, one or two batches ahead.
