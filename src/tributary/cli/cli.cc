@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tributary/cli/progress.h"
+#include "tributary/cli/serve_command.h"
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
@@ -434,6 +435,8 @@ int RunCli(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "Show the store and its totals");
   status->add_flag("--json", status_json, "JSON output");
 
+  ServeCommands service(&app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -466,6 +469,7 @@ int RunCli(int argc, char** argv) {
     return CmdCollections(g, action, coll_name, coll_dim, coll_json);
   }
   if (status->parsed()) return CmdStatus(g, status_json);
+  if (service.parsed()) return service.Run(ResolveDataDir(g));
   return kExitUsage;
 }
 

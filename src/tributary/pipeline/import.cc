@@ -260,6 +260,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       e.data_json = std::move(cut);
     }
     Status st = rejects.Add(e);
+    if (opts.on_row_error) opts.on_row_error(e);
     if (report.errors.size() < opts.max_errors_kept) {
       e.raw.clear();
       e.raw.shrink_to_fit();

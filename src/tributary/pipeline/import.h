@@ -52,6 +52,9 @@ struct ImportOptions {
   // command resumes it); stdin imports are never resumed.
   std::string job_id;
   bool resume = true;              // false = ignore and replace an old checkpoint
+  // Called on the calling thread for every rejected row, in input order, as
+  // it is counted (before the batch it belongs to commits). Optional.
+  std::function<void(const RowError&)> on_row_error;
   Status Validate() const;
 };
 
