@@ -350,28 +350,34 @@ void JobManager::WorkerLoop() {
 }
 
 void JobManager::Finish(const std::shared_ptr<Entry>& e, JobState s) {
+  bool requeue;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !e->user_cancelled && s.status == JobStatus::kCancelled) {
-      // Interrupted by shutdown, not by a user: it runs again at the next start.
+    // Interrupted by shutdown, not by a user: it runs again at the next start.
+    requeue = stopping_ && !e->user_cancelled && s.status == JobStatus::kCancelled;
+    if (requeue) {
       e->state.status = JobStatus::kQueued;
       s = e->state;
-    } else {
-      e->state = s;
     }
   }
-  PersistState(s);
-  if (!IsFinal(s.status)) {
+  if (requeue) {
+    PersistState(s);
     done_cv_.notify_all();
     return;
   }
+  // Persisted and counted before anyone can see it finished.
+  PersistState(s);
+  if (observer_) observer_->OnJobFinished(s);
   std::error_code ec;
   fs::remove(UploadPath(s.id), ec);
   if (s.kind == JobKind::kImport) {
     Status st = store_->DeleteCheckpoint(CollectionRef{s.tenant, s.dataset}, s.id);
     (void)st;  // a missing collection has no checkpoint left
   }
-  if (observer_) observer_->OnJobFinished(s);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    e->state = s;
+  }
   if (audit_) {
     audit_->Record({s.tenant, s.key_id, std::string(JobKindName(s.kind)) + ".finish", s.dataset, s.id,
                     std::string(JobStatusName(s.status)), s.error});

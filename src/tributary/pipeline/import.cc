@@ -201,10 +201,12 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   Checkpoint cp;
   cp.job_id = report.job_id;
   cp.state = "running";
+  cp.add_batch_results = true;  // the stored counts include the batch they commit with
   if (!opts.dry_run) {
     TRIB_ASSIGN_OR_RETURN(std::optional<Checkpoint> old, store->LoadCheckpoint(opts.collection, report.job_id));
     if (old && old->state == "running" && opts.resume) {
       cp = *old;
+      cp.add_batch_results = true;
       report.resumed_from = old->records_done;
     } else if (old) {
       TRIB_RETURN_NOT_OK(store->DeleteCheckpoint(opts.collection, report.job_id));

@@ -85,6 +85,7 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& db_path) {
     return Status::IOError("key database " + db_path + ": " + msg);
   }
   std::lock_guard<std::mutex> lock(ks->mu_);
+  ks->data_version_ = ks->DataVersion();
   TRIB_RETURN_NOT_OK(ks->Reload());
   return ks;
 }
@@ -197,11 +198,27 @@ std::optional<ApiKey> KeyStore::Authenticate(std::string_view presented) {
   auto hash = HashKey(presented);
   std::lock_guard<std::mutex> lock(mu_);
   const ApiKey* k = Match(hash);
-  if (!k && NowMicros() - last_reload_ > 1000000) {
-    if (Reload().ok()) k = Match(hash);
+  if (!k) {
+    // Another process (`tributary keys create`) may have added keys since;
+    // data_version changes whenever another connection commits.
+    int64_t version = DataVersion();
+    if (version != data_version_ && Reload().ok()) {
+      data_version_ = version;
+      k = Match(hash);
+    }
   }
   if (!k) return std::nullopt;
   return *k;
+}
+
+int64_t KeyStore::DataVersion() {
+  sqlite3_stmt* st = nullptr;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(db_, "PRAGMA data_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    v = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  return v;
 }
 
 size_t KeyStore::size() {

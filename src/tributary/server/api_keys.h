@@ -10,7 +10,8 @@
 // keys for one process only (containers, tests):
 //   TRIBUTARY_API_KEYS="key1:tenant-a:admin,key2:tenant-b"   (role defaults to user)
 // A key the running server does not know is looked up again in the database
-// (at most once a second), so keys created while it runs work at once.
+// when another process has written to it since, so keys created while it
+// runs work at once.
 //
 // Thread-safety: KeyStore is thread-safe.
 #pragma once
@@ -60,7 +61,8 @@ class KeyStore {
 
  private:
   KeyStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  Status Reload();  // REQUIRES: mu_ held
+  Status Reload();        // REQUIRES: mu_ held
+  int64_t DataVersion();  // REQUIRES: mu_ held
   const ApiKey* Match(const std::array<unsigned char, 32>& hash) const;
 
   std::mutex mu_;
@@ -69,6 +71,7 @@ class KeyStore {
   std::vector<ApiKey> stored_;  // from the database
   std::vector<ApiKey> seeded_;  // from TRIBUTARY_API_KEYS
   int64_t last_reload_ = 0;
+  int64_t data_version_ = -1;
 };
 
 }  // namespace tributary
