@@ -41,7 +41,15 @@ for r in $(seq 1 "$ROUNDS"); do
   measure duck-import-csv node duckdb.mjs import-csv "$OUT/records.csv" "$OUT/duck-csv.db"
   measure duck-export-jsonl node duckdb.mjs export-jsonl "$OUT/duck-jsonl.db" "$OUT/exp-duck.jsonl"
   measure duck-export-csv node duckdb.mjs export-csv "$OUT/duck-jsonl.db" "$OUT/exp-duck.csv"
+  # Parquet: both sides export the same collection; both import the same file (tributary's export;
+  # DuckDB's own export carries metadata as a STRUCT, which tributary does not read yet).
+  measure trib-export-parquet $BIN --data-dir "$OUT/trib-jsonl" export --collection bench --output-file "$OUT/exp-trib.parquet" --quiet
+  measure duck-export-parquet node duckdb.mjs export-parquet "$OUT/duck-jsonl.db" "$OUT/exp-duck.parquet"
+  rm -rf "$OUT/trib-parquet"
+  measure trib-import-parquet $BIN --data-dir "$OUT/trib-parquet" import-data --collection bench --input-file "$OUT/exp-trib.parquet" --quiet
+  measure duck-import-parquet node duckdb.mjs import-parquet "$OUT/exp-trib.parquet" "$OUT/duck-parquet.db"
 done
+ls -l "$OUT/exp-trib.parquet" "$OUT/exp-duck.parquet"
 
 node - "$RESULTS" <<'JS'
 const fs = require('fs');
@@ -49,7 +57,8 @@ const rows = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l)
 const by = {};
 for (const [name, s, kb] of rows) (by[name] ??= []).push([+s, +kb]);
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const targets = { 'import-jsonl': 4, 'import-csv': 6, 'export-jsonl': 8, 'export-csv': 8 };
+const targets = { 'import-jsonl': 4, 'import-csv': 6, 'export-jsonl': 8, 'export-csv': 8,
+  'import-parquet': 5, 'export-parquet': 5 };
 console.log('\noperation      tributary(s)  duckdb(s)  ratio  target  trib peak MB  duck peak MB');
 for (const op of Object.keys(targets)) {
   const t = by['trib-' + op], d = by['duck-' + op];

@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libsqlite3-dev libsimdjson-dev libcli11-dev
   zlib1g-dev libzstd-dev libssl-dev
+  thrift-compiler libthrift-dev libboost-dev libsnappy-dev liblz4-dev libbrotli-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   zstd gzip sqlite3

@@ -163,6 +163,40 @@ TEST_F(CliTest, DryRunWritesNothing) {
   EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
 }
 
+// A dry run reports the same errors as the real run would, duplicate ids
+// included (repeated in the file, or already in the collection), and still
+// writes nothing.
+TEST_F(CliTest, DryRunReportsWhatTheRealRunWould) {
+  std::string first = dir_.File("first.jsonl"), in = dir_.File("in.jsonl");
+  testing::WriteFileOrDie(first, "{\"id\":\"old\",\"document_id\":\"d\",\"values\":[1,2,3]}\n");
+  Run("import-data --collection c --input-file " + Q(first), 0);
+  testing::WriteFileOrDie(in,
+                          "{\"id\":\"a\",\"document_id\":\"d\",\"values\":[1,2,3]}\n"
+                          "{\"id\":\"old\",\"document_id\":\"d\",\"values\":[1,2,3]}\n"
+                          "{\"id\":\"b\",\"values\":[1,2,3]}\n"
+                          "{\"id\":\"a\",\"document_id\":\"d\",\"values\":[4,5,6]}\n"
+                          "{\"id\":\"b\",\"document_id\":\"d\",\"values\":[4,5,6]}\n");
+  JsonValue dry = RunJson("import-data --collection c --input-file " + Q(in) + " --dry-run", 1);
+  JsonValue show = RunJson("collections show c", 0);
+  EXPECT_EQ(show.Find("count")->int_value(), 1);
+  JsonValue real = RunJson("import-data --collection c --input-file " + Q(in), 1);
+  for (const char* key : {"successful_rows", "failed_rows", "total_rows"}) {
+    EXPECT_EQ(dry.Find(key)->int_value(), real.Find(key)->int_value()) << key;
+  }
+  EXPECT_EQ(dry.Find("failed_rows")->int_value(), 3);
+  const auto& de = dry.Find("errors")->items();
+  const auto& re = real.Find("errors")->items();
+  ASSERT_EQ(de.size(), re.size());
+  for (size_t i = 0; i < de.size(); ++i) {
+    EXPECT_EQ(de[i].Find("row")->int_value(), re[i].Find("row")->int_value());
+    EXPECT_EQ(de[i].Find("error")->str(), re[i].Find("error")->str());
+  }
+  // Validation errors first, then what the store refuses, in both runs.
+  EXPECT_EQ(de[0].Find("error")->str(), "Missing required field: document_id");
+  EXPECT_EQ(de[1].Find("error")->str(), "Duplicate id: old");
+  EXPECT_EQ(de[2].Find("error")->str(), "Duplicate id: a");
+}
+
 TEST_F(CliTest, WrongFormatIsAClearError) {
   CommandResult r;
   Run("import-data --collection docs --input-file " + Q(Sample()) + " --format jsonl", 2, &r);
@@ -230,6 +264,36 @@ TEST_F(CliTest, StatusReportsTotals) {
   EXPECT_EQ(st.Find("records")->int_value(), 4);
 }
 
+// Runs `tributary args` and SIGKILLs it once collection `coll` holds more
+// than min_count rows. Returns false if it finished first (three tries).
+bool KillImportPartWay(const std::string& args, const std::string& store, const std::string& coll,
+                       int64_t min_count) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+      std::string cmd = std::string("exec ") + TRIBUTARY_BINARY + " " + args + " >/dev/null 2>&1 </dev/null";
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Wait until some batches are committed, then kill without warning.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      CommandResult r = RunTributary("--data-dir " + Q(store) + " collections show " + coll + " --json");
+      if (r.exit_code == 0) {
+        auto v = JsonValue::Parse(r.out);
+        if (v.ok() && v->Find("count")->int_value() > min_count) break;
+      }
+    }
+    bool killed = kill(pid, SIGKILL) == 0;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (killed && WIFSIGNALED(status)) return true;
+  }
+  return false;
+}
+
 // Kill an import with SIGKILL part-way, run the same command again: every
 // record ends up in the store exactly once.
 TEST_F(CliTest, ResumeAfterSigkillLosesNothingAndDoublesNothing) {
@@ -245,30 +309,7 @@ TEST_F(CliTest, ResumeAfterSigkillLosesNothingAndDoublesNothing) {
   std::string store = dir_.File("store");
   std::string args = "--data-dir " + Q(store) + " import-data --collection big --input-file " + Q(in) +
                      " --batch-size 5 --quiet";
-  bool interrupted = false;
-  for (int attempt = 0; attempt < 3 && !interrupted; ++attempt) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      std::string cmd = std::string("exec ") + TRIBUTARY_BINARY + " " + args + " >/dev/null 2>&1 </dev/null";
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Wait until some batches are committed, then kill without warning.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      CommandResult r = RunTributary("--data-dir " + Q(store) + " collections show big --json");
-      if (r.exit_code == 0) {
-        auto v = JsonValue::Parse(r.out);
-        if (v.ok() && v->Find("count")->int_value() > 1000) break;
-      }
-    }
-    interrupted = kill(pid, SIGKILL) == 0;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    interrupted = interrupted && WIFSIGNALED(status);
-  }
+  bool interrupted = KillImportPartWay(args, store, "big", 1000);
   ASSERT_TRUE(interrupted) << "the import finished before it could be killed";
 
   CommandResult r = RunTributary(args + " --json");
@@ -295,6 +336,51 @@ TEST_F(CliTest, ResumeAfterSigkillLosesNothingAndDoublesNothing) {
     ++expect;
   }
   EXPECT_EQ(expect, kRecords);
+}
+
+
+// The rejects file of a killed and resumed import holds every rejected record
+// exactly once, and a JSON array's rejects file is still one JSON array.
+TEST_F(CliTest, RejectsFileSurvivesSigkillAndResume) {
+  const int kRecords = 150000;
+  std::string in = dir_.File("big.json");
+  {
+    std::ofstream f(in);
+    f << "[\n";
+    for (int i = 0; i < kRecords; ++i) {
+      if (i) f << ",\n";
+      // Every 7th record lacks its document_id.
+      f << "{\"id\":\"r" << i << "\"";
+      if (i % 7 != 3) f << ",\"document_id\":\"d" << i / 10 << "\"";
+      f << ",\"values\":[" << i << ",0.5,-1,2],\"content\":\"chunk " << i << "\"}";
+    }
+    f << "\n]\n";
+  }
+  std::string store = dir_.File("store");
+  std::string rejects = dir_.File("rejects.json");
+  std::string args = "--data-dir " + Q(store) + " import-data --collection big --input-file " + Q(in) +
+                     " --batch-size 7 --errors-file " + Q(rejects) + " --quiet";
+  ASSERT_TRUE(KillImportPartWay(args, store, "big", 3000)) << "the import finished before it could be killed";
+
+  CommandResult r = RunTributary(args + " --json");
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;  // finished, with row errors
+  auto rep = JsonValue::Parse(r.out);
+  ASSERT_TRUE(rep.ok()) << r.out;
+  EXPECT_GT(rep->Find("resumed_from")->int_value(), 0);
+  int expected_failed = 0;
+  for (int i = 0; i < kRecords; ++i) expected_failed += i % 7 == 3;
+  EXPECT_EQ(rep->Find("failed_rows")->int_value(), expected_failed);
+  EXPECT_EQ(rep->Find("total_rows")->int_value(), kRecords);
+
+  auto arr = JsonValue::Parse(testing::ReadFileOrDie(rejects));
+  ASSERT_TRUE(arr.ok()) << "rejects file is not valid JSON: " << arr.status().ToString();
+  ASSERT_TRUE(arr->is_array());
+  ASSERT_EQ(static_cast<int>(arr->items().size()), expected_failed);
+  int i = 3;
+  for (const JsonValue& e : arr->items()) {
+    ASSERT_EQ(e.Find("id")->str(), "r" + std::to_string(i));
+    i += 7;
+  }
 }
 
 }  // namespace

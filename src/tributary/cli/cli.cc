@@ -184,7 +184,7 @@ int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
 struct ExportArgs {
   std::string collection, output_file, output_dir, format, filter, compression;
   int64_t limit = -1;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, byte_stream_split = false;
 };
 
 int RunExportOne(Store* store, const GlobalOptions& g, const ExportArgs& a, const std::string& collection,
@@ -195,7 +195,13 @@ int RunExportOne(Store* store, const GlobalOptions& g, const ExportArgs& a, cons
   o.format = format;
   o.filter_json = a.filter;
   o.limit = a.limit;
-  if (!a.compression.empty()) {
+  const bool parquet = format.value_or(FormatFromPath(path).value_or(Format::kJsonl)) == Format::kParquet;
+  if (parquet) {
+    // Parquet compresses its pages; the file itself is not wrapped.
+    if (!a.compression.empty()) o.write.parquet_compression = a.compression;
+    o.write.parquet_byte_stream_split = a.byte_stream_split;
+    o.compression = Compression::kNone;
+  } else if (!a.compression.empty()) {
     auto c = ParseCompressionName(a.compression);
     if (!c.ok()) return Fail(c.status());
     o.compression = *c;
@@ -384,7 +390,7 @@ int RunCli(int argc, char** argv) {
   auto* in_dir = imp->add_option("--input-dir", ia.input_dir, "Import every data file in this directory, in name order");
   in_file->excludes(in_dir);
   imp->add_option("--pattern", ia.pattern, "With --input-dir: only files matching this glob")->capture_default_str();
-  imp->add_option("--format,-f", ia.format, "csv, tsv, json or jsonl (default: from the extension, else the content)");
+  imp->add_option("--format,-f", ia.format, "csv, tsv, json, jsonl or parquet (default: from the extension, else the content)");
   imp->add_option("--batch-size", ia.batch_size, "Records per committed batch (1-1000)")->capture_default_str()->check(CLI::Range(1, 1000));
   imp->add_option("--mode", ia.mode, "insert, skip-existing or upsert")->capture_default_str();
   imp->add_option("--map", ia.maps, "Field mapping field=source, e.g. --map values=embedding (repeatable)");
@@ -406,10 +412,12 @@ int RunCli(int argc, char** argv) {
   auto* out_file = exp->add_option("--output-file,-o", ea.output_file, "Output file ('-' = stdout); .gz/.zst compress");
   auto* out_dir = exp->add_option("--output-dir", ea.output_dir, "Directory for one file per collection");
   out_file->excludes(out_dir);
-  exp->add_option("--format,-f", ea.format, "csv, tsv, json or jsonl (default: from the extension, else jsonl)");
+  exp->add_option("--format,-f", ea.format, "csv, tsv, json, jsonl or parquet (default: from the extension, else jsonl)");
   exp->add_option("--limit", ea.limit, "Export at most this many records");
   exp->add_option("--filter", ea.filter, "Mongo-style JSON filter, e.g. '{\"language\": \"en\"}'");
-  exp->add_option("--compression", ea.compression, "none, gzip or zstd (default: from the extension)");
+  exp->add_option("--compression", ea.compression,
+                  "none, gzip or zstd (default: from the extension); for parquet the page codec: zstd (default), snappy, gzip or none");
+  exp->add_flag("--byte-stream-split", ea.byte_stream_split, "parquet: BYTE_STREAM_SPLIT encoding for the vectors' floats");
   exp->add_flag("--json", ea.json, "Print the final report as a JSON job object");
   exp->add_flag("--quiet,-q", ea.quiet, "No progress or summary");
 

@@ -68,16 +68,6 @@ Status Build(simdjson::dom::element e, int depth, JsonValue* out) {
   return Status::InvalidData("Invalid JSON: unknown value type");
 }
 
-void AppendNumber(double d, std::string* out) {
-  if (!std::isfinite(d)) {
-    out->append("null");
-    return;
-  }
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof(buf), d);
-  out->append(buf, static_cast<size_t>(res.ptr - buf));
-}
-
 bool NumbersEqual(const JsonValue& a, const JsonValue& b) { return a.number() == b.number(); }
 
 }  // namespace
@@ -160,7 +150,7 @@ void JsonValue::AppendTo(std::string* out) const {
     case Type::kNull: out->append("null"); break;
     case Type::kBool: out->append(bool_ ? "true" : "false"); break;
     case Type::kNumber:
-      if (!str_.empty()) out->append(str_); else AppendNumber(number_, out);
+      if (!str_.empty()) out->append(str_); else AppendJsonDouble(number_, out);
       break;
     case Type::kString: AppendJsonString(str_, out); break;
     case Type::kArray:
@@ -214,6 +204,27 @@ Result<JsonValue> JsonValue::Parse(std::string_view text) {
   JsonValue out;
   TRIB_RETURN_NOT_OK(Build(root, 0, &out));
   return out;
+}
+
+void AppendJsonDouble(double d, std::string* out) {
+  if (!std::isfinite(d)) {
+    out->append("null");
+    return;
+  }
+  if (d == 0 && std::signbit(d)) {
+    out->append("-0.0");  // "-0" would read back as the integer 0
+    return;
+  }
+  char buf[40];
+  auto res = std::to_chars(buf, buf + sizeof(buf), d);
+  std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
+  if (std::fabs(d) >= 9.2e18 && text.find_first_of(".e") == std::string_view::npos) {
+    // A whole number beyond the 64-bit integers: plain digits would read back
+    // as an out-of-range integer; scientific notation reads back as this double.
+    res = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
+    text = std::string_view(buf, static_cast<size_t>(res.ptr - buf));
+  }
+  out->append(text);
 }
 
 void AppendJsonString(std::string_view s, std::string* out) {
@@ -278,7 +289,7 @@ size_t FindInvalidUtf8(std::string_view s) {
     }
     i += len;
   }
-  return 0;
+  return std::string_view::npos;  // the same rules as simdjson's: not reached
 }
 
 Status CanonicalizeJsonObject(std::string_view text, std::string* out) {

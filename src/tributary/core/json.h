@@ -82,6 +82,10 @@ class JsonValue {
 
 // Appends s as a JSON string literal, quotes included. s must be UTF-8;
 // control characters are escaped, everything else is kept as is.
+// Appends a double as a JSON number that parses back to the same double:
+// shortest round-trip digits, "-0.0" for negative zero, scientific notation
+// for whole numbers beyond 64-bit integers; "null" for NaN and infinities.
+void AppendJsonDouble(double d, std::string* out);
 void AppendJsonString(std::string_view s, std::string* out);
 
 // Returns the byte offset of the first invalid UTF-8 sequence, or npos.

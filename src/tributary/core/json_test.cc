@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace tributary {
 namespace {
 
@@ -47,6 +49,25 @@ TEST(JsonTest, FindInvalidUtf8) {
   EXPECT_EQ(FindInvalidUtf8("ok\xC3\xA9"), std::string_view::npos);
   EXPECT_EQ(FindInvalidUtf8("ab\xC3"), 2u);
   EXPECT_EQ(FindInvalidUtf8("ab\xED\xA0\x80"), 2u);  // surrogate
+}
+
+TEST(JsonTest, NumbersSurviveASecondRoundTrip) {
+  // Each must come back as the same number, sign of zero included, when the
+  // canonical text is parsed again.
+  std::string out;
+  ASSERT_TRUE(CanonicalizeJsonObject(
+                  R"({"nz":-0.0,"big":1e20,"huge":-1.5e300,"half":123.5,"i":-7,"u":18446744073709551615})", &out)
+                  .ok());
+  EXPECT_EQ(out, R"({"nz":-0.0,"big":1e+20,"huge":-1.5e+300,"half":123.5,"i":-7,"u":18446744073709551615})");
+  auto again = JsonValue::Parse(out);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(std::signbit(again->Find("nz")->number()));
+  EXPECT_EQ(again->Find("nz")->number(), 0.0);
+  EXPECT_EQ(again->Find("big")->number(), 1e20);
+  EXPECT_EQ(again->Find("huge")->number(), -1.5e300);
+  std::string twice;
+  ASSERT_TRUE(CanonicalizeJsonObject(out, &twice).ok());
+  EXPECT_EQ(twice, out);
 }
 
 TEST(JsonTest, DeepNestingIsRefused) {

@@ -1,11 +1,16 @@
 #include "tributary/core/numbers.h"
 
+#include "tributary/core/shortest_float.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 namespace tributary {
+
+static_assert(kMaxFloatChars >= kFloatTextBuffer);
+
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -42,8 +47,7 @@ size_t FormatFloat(float v, char* buf) {
     std::memcpy(buf, "Infinity", 8);
     return 8;
   }
-  auto res = std::to_chars(buf, buf + kMaxFloatChars, v);
-  return static_cast<size_t>(res.ptr - buf);
+  return FormatShortestFloat(v, buf);
 }
 
 void AppendFloat(float v, std::string* out) {

@@ -16,13 +16,16 @@
 
 namespace tributary {
 
-// Longest text AppendFloat writes for one value.
+// Buffer size FormatFloat needs for one value (the text itself is at most 15
+// characters; the writer may use the rest as scratch).
 inline constexpr size_t kMaxFloatChars = 24;
 
 // Appends the shortest round-trip decimal of v. Non-finite values are written
 // as NaN, Infinity, -Infinity (only reachable when the caller allowed them).
 void AppendFloat(float v, std::string* out);
-// Writes into buf (at least kMaxFloatChars bytes), returns the length.
+// Writes into buf (kMaxFloatChars bytes, all of which may be overwritten) and
+// returns the text's length. The text is std::to_chars's, made faster
+// (core/shortest_float.h).
 size_t FormatFloat(float v, char* buf);
 void AppendInt(int64_t v, std::string* out);
 

@@ -152,4 +152,13 @@ void RecordBatch::AppendRowFrom(const RecordBatch& other, size_t i) {
   if (other.raw.size() > i) raw.Append(other.raw.Get(i));
 }
 
+size_t RecordBatch::ByteSize() const {
+  size_t n = num_rows() * 64 + values.data().size() * sizeof(float) + raw.arena_bytes();
+  for (Field f : AllFields()) {
+    const FieldType t = FieldTypeOf(f);
+    if (t == FieldType::kString || t == FieldType::kJsonObject) n += strings(f).arena_bytes();
+  }
+  return n;
+}
+
 }  // namespace tributary

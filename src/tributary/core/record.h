@@ -203,6 +203,9 @@ class RecordBatch {
   void PopBack();
   // Appends row i of other to this batch.
   void AppendRowFrom(const RecordBatch& other, size_t i);
+  // About how many bytes the batch's values take (strings, vectors, raw
+  // text, fixed-size columns); readers cut batches by it as well as by rows.
+  size_t ByteSize() const;
 
   // Columns. Every column has num_rows() entries once a row is complete.
   StringColumn id, document_id, content, metadata, chunk_id, content_hash, content_type,

@@ -24,6 +24,7 @@ Result<std::unique_ptr<RecordReader>> OpenRecordReader(Format format,
     case Format::kJson: return internal::OpenJsonReader(std::move(in), options);
     case Format::kCsv: return internal::OpenCsvReader(std::move(in), options, ',');
     case Format::kTsv: return internal::OpenCsvReader(std::move(in), options, '\t');
+    case Format::kParquet: return internal::OpenParquetReader(std::move(in), options);
   }
   return Status::Unsupported("format not readable");
 }
@@ -36,6 +37,7 @@ Result<std::unique_ptr<RecordWriter>> OpenRecordWriter(Format format, OutputStre
     case Format::kJson: return internal::OpenJsonWriter(out, options);
     case Format::kCsv: return internal::OpenCsvWriter(out, options, ',');
     case Format::kTsv: return internal::OpenCsvWriter(out, options, '\t');
+    case Format::kParquet: return internal::OpenParquetWriter(out, options);
   }
   return Status::Unsupported("format not writable");
 }
@@ -46,10 +48,13 @@ std::optional<Format> FormatFromPath(std::string_view path) {
   if (EndsWith(p, ".json")) return Format::kJson;
   if (EndsWith(p, ".csv")) return Format::kCsv;
   if (EndsWith(p, ".tsv") || EndsWith(p, ".tab")) return Format::kTsv;
+  if (EndsWith(p, ".parquet") || EndsWith(p, ".parq") || EndsWith(p, ".pq")) return Format::kParquet;
   return std::nullopt;
 }
 
 std::optional<Format> FormatFromContent(std::string_view head) {
+  // "PARE" starts Parquet files with an encrypted footer (refused by the reader, by name).
+  if (head.size() >= 4 && (head.substr(0, 4) == "PAR1" || head.substr(0, 4) == "PARE")) return Format::kParquet;
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
   size_t i = 0;
   while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) ++i;

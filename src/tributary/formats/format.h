@@ -75,8 +75,8 @@ Result<std::unique_ptr<RecordWriter>> OpenRecordWriter(Format format, OutputStre
 // Format from a path's extension, ignoring a trailing .gz/.zst. Unknown -> nullopt.
 std::optional<Format> FormatFromPath(std::string_view path);
 // Format guessed from the first bytes of the (decompressed) content:
-// '[' -> json, '{' -> jsonl (or json for a single pretty-printed object),
-// otherwise csv, or tsv when the first line has tabs and no commas.
+// "PAR1" -> parquet, '[' -> json, '{' -> jsonl (or json for a single
+// pretty-printed object), otherwise csv, or tsv when the first line has tabs and no commas.
 std::optional<Format> FormatFromContent(std::string_view head);
 
 // One format's functions, as registered by its folder.
@@ -91,6 +91,9 @@ Result<std::unique_ptr<RecordWriter>> OpenJsonlWriter(OutputStream* out, const W
 Result<std::unique_ptr<RecordWriter>> OpenJsonWriter(OutputStream* out, const WriteOptions& options);
 Result<std::unique_ptr<RecordWriter>> OpenCsvWriter(OutputStream* out, const WriteOptions& options,
                                                     char delimiter);
+Result<std::unique_ptr<RecordReader>> OpenParquetReader(std::unique_ptr<InputStream> in,
+                                                        const ReadOptions& options);
+Result<std::unique_ptr<RecordWriter>> OpenParquetWriter(OutputStream* out, const WriteOptions& options);
 }  // namespace internal
 
 }  // namespace tributary

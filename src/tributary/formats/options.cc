@@ -8,6 +8,7 @@ std::string_view FormatName(Format f) {
     case Format::kJson: return "json";
     case Format::kCsv: return "csv";
     case Format::kTsv: return "tsv";
+    case Format::kParquet: return "parquet";
   }
   return "unknown";
 }
@@ -17,8 +18,9 @@ Result<Format> ParseFormatName(std::string_view name) {
   if (name == "json") return Format::kJson;
   if (name == "csv") return Format::kCsv;
   if (name == "tsv") return Format::kTsv;
+  if (name == "parquet") return Format::kParquet;
   return Status::InvalidArgument("unknown format '" + std::string(name.substr(0, 40)) +
-                                 "' (expected one of: csv, json, jsonl, tsv)");
+                                 "' (expected one of: csv, json, jsonl, tsv, parquet)");
 }
 
 std::string_view FormatContentType(Format f) {
@@ -27,6 +29,7 @@ std::string_view FormatContentType(Format f) {
     case Format::kJson: return "application/json";
     case Format::kCsv: return "text/csv; charset=utf-8";
     case Format::kTsv: return "text/tab-separated-values; charset=utf-8";
+    case Format::kParquet: return "application/vnd.apache.parquet";
   }
   return "application/octet-stream";
 }
@@ -74,6 +77,7 @@ Status FieldMapping::Add(std::string_view spec) {
 
 Status ReadOptions::Validate() const {
   if (batch_rows == 0) return Status::InvalidArgument("batch size must be at least 1");
+  if (max_batch_bytes == 0) return Status::InvalidArgument("batch byte limit must be at least 1");
   if (max_record_bytes < 1024) return Status::InvalidArgument("max record size must be at least 1 KiB");
   if (decode_threads < 0) return Status::InvalidArgument("decode threads must not be negative");
   return Status::OK();
@@ -81,6 +85,12 @@ Status ReadOptions::Validate() const {
 
 Status WriteOptions::Validate() const {
   if (encode_threads < 0) return Status::InvalidArgument("encode threads must not be negative");
+  if (parquet_compression != "zstd" && parquet_compression != "snappy" && parquet_compression != "gzip" &&
+      parquet_compression != "none" && parquet_compression != "uncompressed") {
+    return Status::InvalidArgument("unknown Parquet compression '" + parquet_compression +
+                                   "' (expected zstd, snappy, gzip or none)");
+  }
+  if (parquet_row_group_bytes < (1u << 20)) return Status::InvalidArgument("Parquet row groups must allow at least 1 MiB");
   return Status::OK();
 }
 

@@ -16,7 +16,7 @@
 
 namespace tributary {
 
-enum class Format : uint8_t { kJsonl, kJson, kCsv, kTsv };
+enum class Format : uint8_t { kJsonl, kJson, kCsv, kTsv, kParquet };
 
 std::string_view FormatName(Format f);
 // Accepts "jsonl" (also "ndjson"), "json", "csv", "tsv". Error lists the choices.
@@ -59,9 +59,16 @@ struct ReadOptions {
   bool allow_non_finite = false;
   // Records per batch handed out by ReadNext.
   size_t batch_rows = 100;
+  // A batch is also handed out, short of batch_rows, once its records hold
+  // this many bytes (RecordBatch::ByteSize), so a batch of huge records
+  // stays small.
+  size_t max_batch_bytes = 16u << 20;
   // A single record (line, CSV record, JSON array element) larger than this
-  // is an error naming its line; it bounds memory on hostile input.
-  size_t max_record_bytes = 64u << 20;
+  // is an error naming its line; it bounds memory on hostile input. 16 MiB,
+  // MongoDB's limit for one document: far beyond any real chunk, and small
+  // enough that decoding the largest record stays well inside the memory
+  // budget.
+  size_t max_record_bytes = 16u << 20;
   // Keep each record's source text in RecordBatch::raw so rejects files can
   // reproduce rows that fail later validation.
   bool keep_raw = false;
@@ -80,6 +87,13 @@ struct WriteOptions {
   char delimiter = 0;
   // Threads used to encode records (0 = hardware concurrency).
   int encode_threads = 0;
+  // Parquet: page compression ("zstd", "snappy", "gzip", "none") and its
+  // level (0 = the codec's default), BYTE_STREAM_SPLIT for the vector's
+  // floats, and the bound on a row group's buffered bytes.
+  std::string parquet_compression = "zstd";
+  int parquet_compression_level = 0;
+  bool parquet_byte_stream_split = false;
+  size_t parquet_row_group_bytes = 64u << 20;
   Status Validate() const;
 };
 

@@ -20,6 +20,17 @@ void AppendVectorText(std::span<const float> v, std::string* out) {
   out->resize(static_cast<size_t>(p - out->data()));
 }
 
+size_t EstimateRecordTextBytes(const RecordBatch& b, size_t row) {
+  size_t n = 256 + b.values.Length(row) * 13;  // field names, ints, timestamps; floats
+  for (Field f : AllFields()) {
+    const FieldType t = FieldTypeOf(f);
+    if (t == FieldType::kString || t == FieldType::kJsonObject) {
+      n += b.strings(f).Get(row).size() * 2;  // quotes doubled or escaped at worst-ish
+    }
+  }
+  return n;
+}
+
 void AppendRecordJson(const RecordBatch& b, size_t row, std::string* out) {
   out->push_back('{');
   bool first = true;

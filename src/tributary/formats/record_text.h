@@ -15,4 +15,8 @@ void AppendVectorText(std::span<const float> v, std::string* out);
 // order; nulls as null, metadata inlined, timestamps RFC 3339 UTC.
 void AppendRecordJson(const RecordBatch& batch, size_t row, std::string* out);
 
+// A cheap upper-bound-ish estimate of row `row`'s text size in any text
+// format, to cut batches into slices of bounded encoded size.
+size_t EstimateRecordTextBytes(const RecordBatch& batch, size_t row);
+
 }  // namespace tributary

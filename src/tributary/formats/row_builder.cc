@@ -165,6 +165,25 @@ Status RowBuilder::SetBool(Field f, bool v) {
                     ", got a boolean");
 }
 
+Status RowBuilder::SetTimestamp(Field f, int64_t micros) {
+  const int i = static_cast<int>(f);
+  switch (FieldTypeOf(f)) {
+    case FieldType::kTimestamp:
+      ints_[i] = micros;
+      state_[i] = State::kSet;
+      return Status::OK();
+    case FieldType::kString:
+      text_[i].clear();
+      AppendTimestamp(micros, &text_[i]);
+      state_[i] = State::kSet;
+      return Status::OK();
+    case FieldType::kInt64: return Err(f, "expected an integer, got a timestamp");
+    case FieldType::kVector: return Err(f, "expected an array of numbers, got a timestamp");
+    case FieldType::kJsonObject: return Err(f, "metadata is not a JSON object (got a timestamp)");
+  }
+  return Status::OK();
+}
+
 void RowBuilder::CommitVector() { state_[static_cast<int>(Field::kValues)] = State::kSet; }
 
 void RowBuilder::SetMetadataJson(std::string_view compact_object) {

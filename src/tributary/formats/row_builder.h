@@ -62,6 +62,10 @@ class RowBuilder {
   // A JSON number token for a field (ints parse it; strings keep its text).
   Status SetNumberToken(Field f, std::string_view token);
   Status SetBool(Field f, bool v);
+  // A point in time (microseconds since the Unix epoch, UTC), from typed
+  // sources such as Parquet: timestamp fields take it as is, string fields
+  // take its RFC 3339 text.
+  Status SetTimestamp(Field f, int64_t micros);
   // Vector: append floats to VectorScratch(), then CommitVector().
   std::vector<float>& VectorScratch() { return vec_; }
   void CommitVector();

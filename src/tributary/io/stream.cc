@@ -47,6 +47,7 @@ class FdInput final : public InputStream {
   uint64_t source_bytes_read() const override { return read_; }
   int64_t source_size() const override { return size_; }
   const std::string& name() const override { return name_; }
+  const std::string* plain_file_path() const override { return owned_ && size_ >= 0 ? &name_ : nullptr; }
 
  private:
   int fd_;
@@ -92,6 +93,7 @@ class PrefixedInput final : public InputStream {
   uint64_t source_bytes_read() const override { return inner_->source_bytes_read() - (prefix_.size() - pos_); }
   int64_t source_size() const override { return inner_->source_size(); }
   const std::string& name() const override { return inner_->name(); }
+  const std::string* plain_file_path() const override { return inner_->plain_file_path(); }
 
  private:
   std::string prefix_;

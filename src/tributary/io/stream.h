@@ -34,12 +34,22 @@ class InputStream {
   virtual int64_t source_size() const { return -1; }
   // A name for messages: the path, or "<stdin>".
   virtual const std::string& name() const = 0;
+  // The path of the regular file this stream reads unchanged (no
+  // decompression), for readers that need random access; null otherwise.
+  virtual const std::string* plain_file_path() const { return nullptr; }
 };
 
 class OutputStream {
  public:
   virtual ~OutputStream() = default;
   virtual Status Write(std::string_view data) = 0;
+  // Writes *buf and leaves it empty (its capacity is unspecified). A stream
+  // may take the buffer over instead of copying it (AsyncOutput does).
+  virtual Status WriteBuffer(std::string* buf) {
+    Status st = Write(*buf);
+    buf->clear();
+    return st;
+  }
   // Flushes, finishes compression, and for files renames into place.
   // REQUIRES: called at most once; no Write after it.
   virtual Status Close() = 0;
@@ -73,6 +83,14 @@ std::unique_ptr<InputStream> MemoryInput(std::string data, std::string name = "<
 Result<std::unique_ptr<OutputStream>> OpenOutput(const std::string& path, Compression compression);
 // An in-memory output; *sink receives the bytes (after compression) on Close.
 std::unique_ptr<OutputStream> MemoryOutput(std::string* sink, Compression compression = Compression::kNone);
+
+// Wraps out so that its writes (compression, hashing, the write calls) run on
+// a background thread while the caller produces the next bytes. Write and
+// WriteBuffer return as soon as the data is queued (at most a few MiB are
+// queued); an error of the inner stream is returned by the next call, and by
+// Close, which drains the queue and then closes out. Destroying it without
+// Close discards what is queued and destroys out unclosed.
+std::unique_ptr<OutputStream> AsyncOutput(std::unique_ptr<OutputStream> out);
 
 // Reads up to n bytes from the start of *in and replaces *in with a stream
 // that serves them again, so a caller can look at the head (format

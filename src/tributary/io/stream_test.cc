@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <random>
 
 #include "tests/test_util.h"
 #include "tributary/io/sha256.h"
@@ -123,4 +125,71 @@ TEST(StreamTest, CodecFromPath) {
 }
 
 }  // namespace
+
+// An inner stream that records what reaches it, failing on request.
+class RecordingStream final : public OutputStream {
+ public:
+  explicit RecordingStream(std::string* sink, size_t fail_after = SIZE_MAX)
+      : sink_(sink), fail_after_(fail_after) {}
+  Status Write(std::string_view data) override {
+    if (sink_->size() + data.size() > fail_after_) return Status::IOError("disk full (test)");
+    sink_->append(data);
+    return Status::OK();
+  }
+  Status Close() override {
+    closed = true;
+    return Status::OK();
+  }
+  uint64_t bytes_written() const override { return sink_->size(); }
+  std::string sha256_hex() const override { return "x"; }
+  bool closed = false;
+
+ private:
+  std::string* sink_;
+  size_t fail_after_;
+};
+
+TEST(AsyncOutputTest, WritesEverythingInOrder) {
+  std::string sink, expected;
+  auto out = AsyncOutput(std::make_unique<RecordingStream>(&sink));
+  std::mt19937 rng(3);
+  for (int i = 0; i < 300; ++i) {
+    std::string piece(rng() % 200000, static_cast<char>('a' + i % 26));
+    expected += piece;
+    if (i % 2) {
+      ASSERT_TRUE(out->Write(piece).ok());
+    } else {
+      ASSERT_TRUE(out->WriteBuffer(&piece).ok());
+      EXPECT_TRUE(piece.empty());
+    }
+  }
+  ASSERT_TRUE(out->Close().ok());
+  EXPECT_EQ(sink.size(), expected.size());
+  EXPECT_TRUE(sink == expected);
+  EXPECT_EQ(out->bytes_written(), expected.size());
+}
+
+TEST(AsyncOutputTest, InnerErrorsReachTheCaller) {
+  std::string sink;
+  auto out = AsyncOutput(std::make_unique<RecordingStream>(&sink, size_t{10} << 20));
+  Status st;
+  std::string piece(1 << 20, 'z');
+  for (int i = 0; i < 64 && st.ok(); ++i) st = out->Write(piece);
+  if (st.ok()) st = out->Close();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("disk full"), std::string::npos) << st.message();
+}
+
+TEST(AsyncOutputTest, DestroyedUnclosedLeavesNoFile) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/out.jsonl";
+  {
+    auto file = OpenOutput(path, Compression::kNone);
+    ASSERT_TRUE(file.ok());
+    auto out = AsyncOutput(std::move(*file));
+    ASSERT_TRUE(out->Write(std::string(9 << 20, 'q')).ok());
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 }  // namespace tributary

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "tributary/core/json.h"
 #include "tributary/core/log.h"
 #include "tributary/core/time_util.h"
 #include "tributary/pipeline/export.h"
@@ -52,6 +53,15 @@ bool WriteAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+// The import engine's checkpoint state is {"state":"...",...} (or a bare word).
+bool CheckpointSaysCompleted(const std::string& state) {
+  if (state == "completed") return true;
+  auto v = JsonValue::Parse(state);
+  if (!v.ok() || !v->is_object()) return false;
+  const JsonValue* s = v->Find("state");
+  return s && s->is_string() && s->str() == "completed";
 }
 
 uint64_t TreeSize(const std::string& dir) {
@@ -475,7 +485,7 @@ void JobManager::RunImportJob(const std::shared_ptr<Entry>& e) {
     records_done = c.records_done;
     written_before = c.rows_written;
     skipped_before = c.rows_skipped;
-    if (c.state == "completed") {
+    if (CheckpointSaysCompleted(c.state)) {
       // Finished before the crash, but the final state was never recorded.
       Status st = TrimErrors(e, c.records_done);
       {

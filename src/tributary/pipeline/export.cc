@@ -71,8 +71,11 @@ Result<ExportReport> RunExport(Store* store, const ExportOptions& opts, const Ex
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordIterator> it, store->Scan(opts.collection, so));
 
   Compression compression = opts.compression ? *opts.compression : CompressionFromPath(opts.output_path);
-  TRIB_ASSIGN_OR_RETURN(std::unique_ptr<OutputStream> out, OpenOutput(opts.output_path, compression));
-  WriteOptions wo;
+  TRIB_ASSIGN_OR_RETURN(std::unique_ptr<OutputStream> file, OpenOutput(opts.output_path, compression));
+  // Compression, hashing and the writes run on their own thread, beside
+  // encoding (which the text writers spread over the cores).
+  std::unique_ptr<OutputStream> out = AsyncOutput(std::move(file));
+  WriteOptions wo = opts.write;
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, OpenRecordWriter(report.format, out.get(), wo));
 
   // Scan on a separate thread, ahead of encoding.

@@ -31,6 +31,7 @@ struct ExportOptions {
   int64_t limit = -1;             // -1 = no limit
   size_t batch_rows = 1000;
   std::string job_id;             // for the report; generated when empty
+  WriteOptions write;             // format options (Parquet codec, ...)
   Status Validate() const;
 };
 

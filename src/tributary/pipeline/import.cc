@@ -6,14 +6,18 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "tributary/core/bounded_queue.h"
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
 #include "tributary/core/validate.h"
+#include "tributary/filter/filter.h"
 #include "tributary/formats/format.h"
 #include "tributary/pipeline/job_json.h"
 #include "tributary/formats/record_text.h"
@@ -26,24 +30,58 @@ namespace {
 constexpr size_t kMaxErrorDataBytes = 16 << 10;
 
 // Writes every rejected record, in the input's own format.
+//
+// The file stays consistent with the job's checkpoint: before each batch
+// commits, the rejects so far are flushed and the file's size goes into the
+// checkpoint's state; a resumed run cuts the file back to that size (dropping
+// whatever an interrupted run wrote after its last commit, which it is about
+// to reject again) and appends. A JSON array's rejects file therefore stays
+// one array across any number of resumes. One window remains: rows the store
+// itself refuses (duplicate ids) are known only once their batch commits, so
+// a crash in the instant after that commit and before they are written loses
+// their lines from the file (not from the counts).
 class RejectsFile {
  public:
-  RejectsFile(std::string path, Format format, std::string preamble, bool append)
-      : path_(std::move(path)), format_(format), preamble_(std::move(preamble)), append_(append) {}
+  // resume_bytes: the size recorded by the checkpoint being resumed, or -1.
+  RejectsFile(std::string path, Format format, std::string preamble, int64_t resume_bytes)
+      : path_(std::move(path)),
+        format_(format),
+        header_(std::move(preamble)),
+        resume_bytes_(resume_bytes) {
+    if (format_ == Format::kJson) header_ += "[\n";
+  }
   ~RejectsFile() {
     if (f_) std::fclose(f_);
+  }
+
+  // A resumed job reopens its file at once, so that what an interrupted run
+  // wrote after its last commit goes even if this run rejects nothing.
+  Status Start() {
+    if (path_.empty() || resume_bytes_ <= static_cast<int64_t>(header_.size())) return Status::OK();
+    return Open();
   }
 
   Status Add(const RowError& e) {
     if (path_.empty()) return Status::OK();
     if (!f_) TRIB_RETURN_NOT_OK(Open());
     std::string_view raw = e.raw.empty() ? std::string_view(e.data_json) : std::string_view(e.raw);
-    if (format_ == Format::kJson && count_ > 0) Put(",\n");
+    if (format_ == Format::kJson && has_elements_) Put(",\n");
     Put(raw);
     if (format_ != Format::kJson) Put("\n");
-    ++count_;
+    has_elements_ = true;
+    dirty_ = true;
     if (std::ferror(f_)) return Status::IOError("cannot write rejects file " + path_);
     return Status::OK();
+  }
+
+  // Flushes to the file and returns its size (0 while nothing was written).
+  Result<int64_t> Sync() {
+    if (!f_) return resume_bytes_ > 0 ? resume_bytes_ : 0;
+    if (dirty_) {
+      if (std::fflush(f_) != 0) return Status::IOError("cannot write rejects file " + path_);
+      dirty_ = false;
+    }
+    return static_cast<int64_t>(std::ftell(f_));
   }
 
   Status Close() {
@@ -58,25 +96,166 @@ class RejectsFile {
  private:
   Status Open() {
     std::error_code ec;
-    bool exists = std::filesystem::exists(path_, ec) && std::filesystem::file_size(path_, ec) > 0;
     std::filesystem::path p(path_);
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-    f_ = std::fopen(path_.c_str(), append_ && exists ? "ab" : "wb");
-    if (!f_) return Status::IOError("cannot create rejects file " + path_);
-    if (!(append_ && exists)) {
-      Put(preamble_);
-      if (format_ == Format::kJson) Put("[\n");
+    const int64_t size = std::filesystem::exists(p, ec) ? static_cast<int64_t>(std::filesystem::file_size(p, ec)) : -1;
+    if (resume_bytes_ > static_cast<int64_t>(header_.size()) && size >= resume_bytes_) {
+      f_ = std::fopen(path_.c_str(), "r+b");
+      if (!f_) return Status::IOError("cannot open rejects file " + path_);
+      std::filesystem::resize_file(p, static_cast<uintmax_t>(resume_bytes_), ec);
+      if (ec || std::fseek(f_, 0, SEEK_END) != 0) return Status::IOError("cannot resume rejects file " + path_);
+      has_elements_ = true;
+      return Status::OK();
     }
+    // A new job, or the earlier run's file is gone or shorter: start afresh.
+    f_ = std::fopen(path_.c_str(), "wb");
+    if (!f_) return Status::IOError("cannot create rejects file " + path_);
+    Put(header_);
     return Status::OK();
   }
   void Put(std::string_view s) { std::fwrite(s.data(), 1, s.size(), f_); }
 
   std::string path_;
   Format format_;
-  std::string preamble_;
-  bool append_;
+  std::string header_;  // the reader's preamble (a CSV header), and '[' for JSON
+  int64_t resume_bytes_;
   std::FILE* f_ = nullptr;
-  int64_t count_ = 0;
+  bool has_elements_ = false;
+  bool dirty_ = false;
+};
+
+// The engine's checkpoint state: {"state":"running","rejects_bytes":N}.
+std::string CheckpointState(std::string_view state, int64_t rejects_bytes) {
+  std::string s = "{\"state\":";
+  AppendJsonString(state, &s);
+  s += ",\"rejects_bytes\":";
+  AppendInt(rejects_bytes, &s);
+  s += '}';
+  return s;
+}
+
+struct ParsedState {
+  std::string state;
+  int64_t rejects_bytes = -1;
+};
+
+ParsedState ParseCheckpointState(const std::string& text) {
+  ParsedState out;
+  auto v = JsonValue::Parse(text);
+  if (!v.ok() || !v->is_object()) {
+    out.state = text;  // a bare word
+    return out;
+  }
+  if (const JsonValue* s = v->Find("state"); s && s->is_string()) out.state = s->str();
+  if (const JsonValue* b = v->Find("rejects_bytes"); b && b->is_number()) {
+    out.rejects_bytes = static_cast<int64_t>(b->number());
+  }
+  return out;
+}
+
+// What a dry run in insert mode needs to report the duplicate ids a real run
+// would refuse: ids already in the collection (looked up batch by batch with
+// an id $in filter) and ids repeated in the input. Repeats are found through
+// 64-bit hashes of the ids accepted so far, in an open-addressing set capped
+// at kMaxIds (16 bytes each at most); past the cap the report carries a
+// warning that later repeats were not checked.
+class DryRunDuplicates {
+ public:
+  static constexpr size_t kMaxIds = size_t{8} << 20;
+
+  DryRunDuplicates(Store* store, CollectionRef ref, bool collection_exists)
+      : store_(store), ref_(std::move(ref)), collection_exists_(collection_exists) {}
+
+  // Appends to *dups the rows of `rows` (in order) a real run would refuse.
+  Status Find(const RecordBatch& batch, const std::vector<size_t>& rows, std::vector<size_t>* dups) {
+    dups->clear();
+    std::vector<bool> in_store(rows.size(), false);
+    if (collection_exists_) TRIB_RETURN_NOT_OK(LookUp(batch, rows, &in_store));
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const std::string_view id = batch.id.Get(rows[k]);
+      if (in_store[k]) {
+        dups->push_back(rows[k]);
+        continue;
+      }
+      if (full_) continue;
+      uint64_t h = std::hash<std::string_view>{}(id) * 0x9E3779B97F4A7C15ull;
+      if (h == 0) h = 1;
+      if (!Insert(h)) dups->push_back(rows[k]);
+    }
+    return Status::OK();
+  }
+
+  bool full() const { return full_; }
+
+ private:
+  // Marks the rows whose id the collection already holds.
+  Status LookUp(const RecordBatch& batch, const std::vector<size_t>& rows, std::vector<bool>* found) {
+    std::unordered_map<std::string_view, std::vector<size_t>> where;
+    size_t k = 0;
+    while (k < rows.size()) {
+      // One query per group of ids, within the filter's limits.
+      std::string filter = "{\"id\":{\"$in\":[";
+      const size_t first = k;
+      for (; k < rows.size() && k - first < 1000 && filter.size() < (size_t{256} << 10); ++k) {
+        if (k > first) filter.push_back(',');
+        const std::string_view id = batch.id.Get(rows[k]);
+        AppendJsonString(id, &filter);
+        where[id].push_back(k);
+      }
+      filter += "]}}";
+      TRIB_ASSIGN_OR_RETURN(Filter f, Filter::Parse(filter));
+      ScanOptions so;
+      so.filter = &f;
+      TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordIterator> it, store_->Scan(ref_, so));
+      for (;;) {
+        TRIB_RETURN_NOT_OK(it->Next(1000, &scan_));
+        if (scan_.num_rows() == 0) break;
+        for (size_t r = 0; r < scan_.num_rows(); ++r) {
+          auto hit = where.find(scan_.id.Get(r));
+          if (hit == where.end()) continue;
+          for (size_t idx : hit->second) (*found)[idx] = true;
+        }
+      }
+      where.clear();
+    }
+    return Status::OK();
+  }
+
+  // False if h was there already.
+  bool Insert(uint64_t h) {
+    if ((count_ + 1) * 2 > slots_.size()) {
+      if (slots_.size() >= 2 * kMaxIds) {
+        full_ = true;
+        return true;
+      }
+      std::vector<uint64_t> old = std::move(slots_);
+      slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+      count_ = 0;
+      for (uint64_t x : old) {
+        if (x) Place(x);
+      }
+    }
+    return Place(h);
+  }
+  bool Place(uint64_t h) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == h) return false;
+      if (slots_[i] == 0) {
+        slots_[i] = h;
+        ++count_;
+        return true;
+      }
+    }
+  }
+
+  Store* store_;
+  CollectionRef ref_;
+  bool collection_exists_;
+  std::vector<uint64_t> slots_;
+  size_t count_ = 0;
+  bool full_ = false;
+  RecordBatch scan_;
 };
 
 struct ParsedBatch {
@@ -100,7 +279,7 @@ std::string DerivedJobId(const ImportOptions& o) {
 }
 
 bool SameFamily(Format a, Format b) {
-  auto family = [](Format f) { return f == Format::kCsv || f == Format::kTsv ? 0 : 1; };
+  auto family = [](Format f) { return f == Format::kCsv || f == Format::kTsv ? 0 : f == Format::kParquet ? 2 : 1; };
   return family(a) == family(b);
 }
 
@@ -195,19 +374,25 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     return info.status();
   }
   int32_t stored_dimension = dimension;
+  std::optional<DryRunDuplicates> dry_dups;
+  if (opts.dry_run && opts.mode == WriteMode::kInsert) dry_dups.emplace(store, opts.collection, info.ok());
+  std::vector<size_t> dup_rows;
 
   // Resume from a checkpoint of an earlier, interrupted run of the same job.
   report.job_id = opts.job_id.empty() ? DerivedJobId(opts) : opts.job_id;
   Checkpoint cp;
   cp.job_id = report.job_id;
-  cp.state = "running";
+  cp.state = CheckpointState("running", 0);
   cp.add_batch_results = true;  // the stored counts include the batch they commit with
+  int64_t resume_rejects_bytes = -1;
   if (!opts.dry_run) {
     TRIB_ASSIGN_OR_RETURN(std::optional<Checkpoint> old, store->LoadCheckpoint(opts.collection, report.job_id));
-    if (old && old->state == "running" && opts.resume) {
+    const ParsedState old_state = old ? ParseCheckpointState(old->state) : ParsedState{};
+    if (old && old_state.state == "running" && opts.resume) {
       cp = *old;
       cp.add_batch_results = true;
       report.resumed_from = old->records_done;
+      resume_rejects_bytes = old_state.rejects_bytes;
     } else if (old) {
       TRIB_RETURN_NOT_OK(store->DeleteCheckpoint(opts.collection, report.job_id));
     }
@@ -221,7 +406,10 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader, OpenRecordReader(format, std::move(in), ro));
   if (cp.records_done > 0) TRIB_RETURN_NOT_OK(reader->SkipRecords(cp.records_done));
 
-  RejectsFile rejects(opts.errors_file, format, reader->RejectsPreamble(), report.resumed_from > 0);
+  // Rejected Parquet rows are written as JSON lines.
+  RejectsFile rejects(opts.errors_file, format == Format::kParquet ? Format::kJsonl : format, reader->RejectsPreamble(),
+                      resume_rejects_bytes);
+  TRIB_RETURN_NOT_OK(rejects.Start());
 
   // Parse on a separate thread, one or two batches ahead.
   BoundedQueue<ParsedBatch> parsed(2);
@@ -306,6 +494,12 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       cp.records_done = pb.records_read;
       cp.bytes_done = pb.bytes_read;
       cp.rows_failed = failed;
+      Result<int64_t> rejects_bytes = rejects.Sync();
+      if (!rejects_bytes.ok()) {
+        fatal = rejects_bytes.status();
+        break;
+      }
+      cp.state = CheckpointState("running", *rejects_bytes);
       auto wr = good.empty() ? store->WriteBatch(opts.collection, empty, good, opts.mode, &cp)
                              : store->WriteBatch(opts.collection, batch, good, opts.mode, &cp);
       if (!wr.ok()) {
@@ -331,8 +525,22 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
           cp.rows_failed = failed;
         }
       }
-    } else if (opts.dry_run) {
-      successful += static_cast<int64_t>(good.size());
+    } else if (opts.dry_run && fatal.ok()) {
+      size_t refused = 0;
+      if (dry_dups) {
+        fatal = dry_dups->Find(batch, good, &dup_rows);
+        for (size_t row : dup_rows) {
+          RowError e;
+          e.origin = batch.origin[row];
+          e.message = "Duplicate id: " + std::string(batch.id.Get(row));
+          AppendRecordJson(batch, row, &e.data_json);
+          if (batch.raw.size() > row) e.raw.assign(batch.raw.Get(row));
+          Status st = add_error(std::move(e));
+          if (fatal.ok()) fatal = st;
+        }
+        refused = dup_rows.size();
+      }
+      successful += static_cast<int64_t>(good.size() - refused);
     }
     records_done = pb.records_read;
     bytes_done = pb.bytes_read;
@@ -366,6 +574,11 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   parser.join();
 
   TRIB_RETURN_NOT_OK(rejects.Close());
+  if (dry_dups && dry_dups->full()) {
+    report.warnings.push_back("the dry run looked for repeated ids among the first " +
+                              std::to_string(DryRunDuplicates::kMaxIds) +
+                              " accepted records only; repeats after them were not checked");
+  }
   report.total_rows = records_done;
   report.processed_rows = records_done;
   report.successful_rows = successful;
@@ -397,7 +610,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     // A finished job's checkpoint says so: re-running it starts afresh
     // instead of resuming. A failed or cancelled one stays resumable.
     if (report.status != JobStatus::kFailed && report.status != JobStatus::kCancelled) {
-      cp.state = "completed";
+      cp.state = CheckpointState("completed", 0);
       cp.records_done = records_done;
       cp.rows_failed = failed;
       auto wr = store->WriteBatch(opts.collection, empty, {}, opts.mode, &cp);
@@ -467,6 +680,14 @@ std::string ImportReportJson(const ImportReport& r) {
   o += r.dry_run ? "true" : "false";
   o += ",\"error\":";
   if (r.error.empty()) o += "null"; else AppendJsonString(r.error, &o);
+  if (!r.warnings.empty()) {
+    o += ",\"warnings\":[";
+    for (size_t i = 0; i < r.warnings.size(); ++i) {
+      if (i) o += ',';
+      AppendJsonString(r.warnings[i], &o);
+    }
+    o += ']';
+  }
   o += '}';
   return o;
 }

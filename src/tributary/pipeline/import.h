@@ -89,6 +89,7 @@ struct ImportReport {
   int32_t dimension = 0;
   bool dry_run = false;
   std::string error;             // why the job failed, when it did
+  std::vector<std::string> warnings;  // limits the job ran into (JSON "warnings", when any)
   double progress_percentage = 0;
 };
 

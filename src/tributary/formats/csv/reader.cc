@@ -510,9 +510,13 @@ Status CsvReader::ReadNextSerial(RecordBatch* batch, std::vector<RowError>* erro
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
   Decoder& decoder = *serial_decoder_;
-  while (!at_end_ && decoder.batch().num_rows() < batch_rows && seen < budget) {
-    Status st = FrameRecords(std::min(batch_rows - decoder.batch().num_rows(), budget - seen),
-                             std::numeric_limits<size_t>::max());
+  while (!at_end_ && decoder.batch().num_rows() < batch_rows && seen < budget &&
+         (decoder.batch().num_rows() == 0 || decoder.batch().ByteSize() < options_.max_batch_bytes)) {
+    // Frame no more text than the batch has room for (and at least one
+    // record), so the byte limit holds within a small factor.
+    const size_t size = decoder.batch().ByteSize();
+    const size_t room = size < options_.max_batch_bytes ? options_.max_batch_bytes - size : 1;
+    Status st = FrameRecords(std::min(batch_rows - decoder.batch().num_rows(), budget - seen), room);
     decoder.Decode(data(), cells_, pending_, errors);
     seen += pending_.size();
     records_read_ += static_cast<int64_t>(pending_.size());
@@ -625,9 +629,11 @@ Status CsvReader::ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* er
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
   // Records are handed out one by one under the serial reader's rule (stop
-  // at batch_rows rows or after budget records), so batches come out the
-  // same either way; a block that the batch takes whole is swapped in.
-  while (seen < budget && batch->num_rows() < batch_rows) {
+  // at batch_rows rows or after budget records), so batches cut by rows come
+  // out the same either way (the byte limit, max_batch_bytes, may cut them
+  // at different records); a block that the batch takes whole is swapped in.
+  while (seen < budget && batch->num_rows() < batch_rows &&
+         (batch->num_rows() == 0 || batch->ByteSize() < options_.max_batch_bytes)) {
     Block* b;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -636,6 +642,7 @@ Status CsvReader::ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* er
     }
     const size_t n = b->records.size();
     const bool whole = batch->num_rows() == 0 && b->next_record == 0 && seen + n <= budget &&
+                       b->batch.ByteSize() <= options_.max_batch_bytes &&
                        (b->batch.num_rows() < batch_rows ||
                         (b->batch.num_rows() == batch_rows && n > 0 && b->made_row[n - 1]));
     if (whole) {
@@ -644,7 +651,8 @@ Status CsvReader::ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* er
       b->next_record = n;
       seen += n;
     } else {
-      while (b->next_record < n && seen < budget && batch->num_rows() < batch_rows) {
+      while (b->next_record < n && seen < budget && batch->num_rows() < batch_rows &&
+             (batch->num_rows() == 0 || batch->ByteSize() < options_.max_batch_bytes)) {
         if (b->made_row[b->next_record]) {
           batch->AppendRowFrom(b->batch, b->next_row++);
         } else {

@@ -15,15 +15,6 @@ constexpr size_t kFlushBytes = 1u << 20;
 // Every byte AppendVectorText can produce, non-finite spellings included.
 constexpr std::string_view kVectorChars = "[],.+-0123456789eENaInfity";
 
-// Batches with fewer floats than this are encoded on the calling thread:
-// handing out work costs more than it saves.
-constexpr size_t kMinParallelFloats = 32u << 10;
-
-int EncodeThreads(const WriteOptions& options) {
-  if (options.encode_threads > 0) return options.encode_threads;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 }  // namespace
 
 Result<std::unique_ptr<CsvWriter>> CsvWriter::Open(OutputStream* out, const WriteOptions& options,
@@ -33,14 +24,16 @@ Result<std::unique_ptr<CsvWriter>> CsvWriter::Open(OutputStream* out, const Writ
   if (delimiter == '"' || delimiter == '\r' || delimiter == '\n' || delimiter == 0) {
     return Status::InvalidArgument("invalid CSV delimiter (a quote, line break or NUL)");
   }
-  return std::unique_ptr<CsvWriter>(new CsvWriter(out, delimiter, EncodeThreads(options)));
+  return std::unique_ptr<CsvWriter>(new CsvWriter(out, delimiter, options.encode_threads));
 }
 
 CsvWriter::CsvWriter(OutputStream* out, char delimiter, int encode_threads)
     : out_(out),
       delimiter_(delimiter),
       quote_vectors_(kVectorChars.find(delimiter) != std::string_view::npos),
-      encode_threads_(encode_threads) {
+      encoder_([this](const RecordBatch& b, size_t begin, size_t end,
+                      std::string* o) { EncodeRows(b, begin, end, o); },
+               encode_threads) {
   special_[static_cast<unsigned char>(delimiter)] = true;
   special_['"'] = true;
   special_['\r'] = true;
@@ -55,14 +48,7 @@ CsvWriter::CsvWriter(OutputStream* out, char delimiter, int encode_threads)
   buf_.push_back('\n');
 }
 
-CsvWriter::~CsvWriter() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  work_cv_.notify_all();
-  for (std::thread& t : helpers_) t.join();
-}
+CsvWriter::~CsvWriter() = default;
 
 bool CsvWriter::NeedsQuotes(std::string_view s) const {
   if (s.empty()) return true;
@@ -136,76 +122,12 @@ void CsvWriter::EncodeRows(const RecordBatch& batch, size_t begin, size_t end,
 
 Status CsvWriter::Write(const RecordBatch& batch) {
   if (finished_) return Status::Internal("CSV writer: Write after Finish");
-  if (encode_threads_ > 1 && batch.num_rows() >= 2 &&
-      batch.values.data().size() >= kMinParallelFloats) {
-    EncodeInParallel(batch);
-    if (buf_.size() >= kFlushBytes) TRIB_RETURN_NOT_OK(Flush());
-    return Status::OK();
-  }
-  // Row by row, so that the buffer stays near kFlushBytes.
-  for (size_t row = 0; row < batch.num_rows(); ++row) {
-    EncodeRows(batch, row, row + 1, &buf_);
-    if (buf_.size() >= kFlushBytes) TRIB_RETURN_NOT_OK(Flush());
-  }
-  return Status::OK();
-}
-
-void CsvWriter::EncodeInParallel(const RecordBatch& batch) {
-  const size_t parts = std::min<size_t>(static_cast<size_t>(encode_threads_), batch.num_rows());
-  if (helpers_.empty()) {
-    parts_.resize(static_cast<size_t>(encode_threads_));
-    for (size_t i = 1; i < static_cast<size_t>(encode_threads_); ++i) {
-      helpers_.emplace_back([this, i] { HelperLoop(i); });
-    }
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = &batch;
-    bounds_.clear();
-    for (size_t i = 0; i <= parts; ++i) bounds_.push_back(batch.num_rows() * i / parts);
-    busy_ = parts - 1;
-    ++generation_;
-  }
-  work_cv_.notify_all();
-  EncodeRows(batch, bounds_[0], bounds_[1], &buf_);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [&] { return busy_ == 0; });
-  job_ = nullptr;
-  for (size_t i = 1; i < parts; ++i) buf_.append(parts_[i]);
-}
-
-void CsvWriter::HelperLoop(size_t part) {
-  uint64_t seen = 0;
-  for (;;) {
-    const RecordBatch* batch;
-    size_t begin, end;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      // Batches with fewer rows than threads leave some helpers idle.
-      if (part + 1 >= bounds_.size()) continue;
-      batch = job_;
-      begin = bounds_[part];
-      end = bounds_[part + 1];
-    }
-    std::string& out = parts_[part];
-    out.clear();
-    EncodeRows(*batch, begin, end, &out);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      --busy_;
-    }
-    done_cv_.notify_one();
-  }
+  return encoder_.Encode(batch, &buf_, kFlushBytes, [this] { return Flush(); });
 }
 
 Status CsvWriter::Flush() {
   if (buf_.empty()) return Status::OK();
-  Status st = out_->Write(buf_);
-  buf_.clear();
-  return st;
+  return out_->WriteBuffer(&buf_);
 }
 
 Status CsvWriter::Finish() {

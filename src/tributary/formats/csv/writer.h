@@ -16,26 +16,22 @@
 // (more when a batch is encoded in parallel). Finish() flushes but never
 // closes the stream.
 //
-// Threads: formatting floats dominates the cost, so a large batch is split
-// into WriteOptions::encode_threads contiguous parts (0 = one per core),
-// encoded at once by the calling thread and helper threads started on first
-// need; the parts are written in order, so the output never depends on the
-// thread count.
+// Threads: formatting floats dominates the cost, so a large batch is encoded
+// on WriteOptions::encode_threads threads (0 = one per core) by a
+// ParallelEncoder; the output never depends on the thread count.
 //
 // Thread-safety: driven by one thread.
 #pragma once
 
 #include <array>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "tributary/formats/format.h"
+#include "tributary/formats/parallel_encoder.h"
 
 namespace tributary::csv {
 
@@ -59,29 +55,14 @@ class CsvWriter final : public RecordWriter {
   bool NeedsQuotes(std::string_view s) const;
 
   Status Flush();
-  void EncodeInParallel(const RecordBatch& batch);
-  void HelperLoop(size_t part);
 
   OutputStream* out_;
   const char delimiter_;
   const bool quote_vectors_;
-  const int encode_threads_;
   std::array<bool, 256> special_{};  // bytes that force quoting anywhere in a cell
   std::string buf_;
   bool finished_ = false;
-
-  // Parallel encoding: part i of the current batch goes to parts_[i]; part 0
-  // is the caller's and goes straight into buf_.
-  std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
-  std::vector<std::thread> helpers_;
-  const RecordBatch* job_ = nullptr;
-  std::vector<size_t> bounds_;  // part i covers rows [bounds_[i], bounds_[i + 1])
-  std::vector<std::string> parts_;
-  uint64_t generation_ = 0;
-  size_t busy_ = 0;
-  bool stop_ = false;
+  ParallelEncoder encoder_;
 };
 
 }  // namespace tributary::csv

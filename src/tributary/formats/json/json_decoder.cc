@@ -614,8 +614,8 @@ class RecordDecoder::Impl {
               r = std::to_chars(buf, buf + sizeof(buf), n.get_uint64());
               break;
             default:
-              r = std::to_chars(buf, buf + sizeof(buf), n.get_double());
-              break;
+              AppendJsonDouble(n.get_double(), out);
+              return simdjson::SUCCESS;
           }
           out->append(buf, static_cast<size_t>(r.ptr - buf));
         }

@@ -29,7 +29,8 @@ class JsonRecordReader final : public RecordReader {
     // file of bad records still comes out in bounded pieces.
     const size_t max_records = options_.batch_rows * 4;
     size_t records = 0;
-    while (!done_ && out->num_rows() < options_.batch_rows && records < max_records) {
+    while (!done_ && out->num_rows() < options_.batch_rows && records < max_records &&
+           (out->num_rows() == 0 || out->ByteSize() < options_.max_batch_bytes)) {
       RecordSpan record;
       bool done = false;
       Status st = framer_.Next(&record, &done);

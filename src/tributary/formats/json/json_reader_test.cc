@@ -50,6 +50,17 @@ TEST(JsonlReaderTest, ReadsSeedExample) {
   EXPECT_EQ(r.records_read, 2);
 }
 
+TEST(JsonlReaderTest, MetadataNumbersKeepTheirValue) {
+  // Negative zero and whole numbers beyond 64 bits must read back as the same
+  // doubles from the canonical text the store keeps.
+  auto r = ReadJsonl(
+      R"({"id": "a", "document_id": "d", "values": [1], "metadata": {"nz": -0.0, "big": 1e20, "n": [2.5, -3]}})"
+      "\n");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.rows.metadata.Get(0), R"({"nz":-0.0,"big":1e+20,"n":[2.5,-3]})");
+}
+
 TEST(JsonlReaderTest, AllFieldTypes) {
   auto r = ReadJsonl(
       R"({"id":"a","document_id":"d","values":[1,-2.5,3e2],"content":"c","metadata":{"k":[1,{"x":null}]},)"

@@ -120,11 +120,55 @@ TEST(JsonWriterTest, WritesInChunksAndNeverCloses) {
   ASSERT_TRUE((*writer)->Finish().ok());
   ASSERT_GE(out.writes.size(), 2u);
   for (size_t i = 0; i + 1 < out.writes.size(); ++i) {
+    // At least 1 MiB, and bounded by the encoder's slice (about 4 MiB of
+    // text) whatever the batch size.
     EXPECT_GE(out.writes[i], size_t{1} << 20);
-    EXPECT_LT(out.writes[i], (size_t{1} << 20) + 4096);
+    EXPECT_LE(out.writes[i], size_t{8} << 20);
   }
   auto r = ReadAll(Framing::kLines, out.bytes);
   EXPECT_EQ(r.rows.num_rows(), 2000u);
+}
+
+TEST(JsonWriterTest, LargeBatchesGiveTheSameBytesOnAnyThreadCount) {
+  // Several slices and flushes per batch, several batches: the array must
+  // open once and the output must not depend on the number of threads.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<RecordBatch> batches(3);
+  int64_t row = 0;
+  for (RecordBatch& b : batches) {
+    for (int i = 0; i < 1500; ++i) {
+      ++row;
+      b.AppendNullRow({row, row});
+      b.id.PopBack();
+      b.id.Append("id" + std::to_string(row));
+      b.values.PopBack();
+      std::vector<float> v(300);
+      for (float& x : v) x = u(rng);
+      b.values.Append(v);
+    }
+  }
+  for (Kind kind : {Kind::kJsonl, Kind::kJson}) {
+    std::string outputs[2];
+    for (int t = 0; t < 2; ++t) {
+      WriteOptions wo;
+      wo.encode_threads = t == 0 ? 1 : 4;
+      auto out = MemoryOutput(&outputs[t]);
+      auto writer = kind == Kind::kJsonl ? internal::OpenJsonlWriter(out.get(), wo)
+                                         : internal::OpenJsonWriter(out.get(), wo);
+      ASSERT_TRUE(writer.ok());
+      for (const RecordBatch& b : batches) ASSERT_TRUE((*writer)->Write(b).ok());
+      ASSERT_TRUE((*writer)->Finish().ok());
+      ASSERT_TRUE(out->Close().ok());
+    }
+    EXPECT_EQ(outputs[0], outputs[1]);
+    auto r = ReadAll(FramingOf(kind), outputs[1]);
+    ASSERT_EQ(r.rows.num_rows(), 4500u);
+    EXPECT_EQ(r.rows.id.Get(4499), "id4500");
+    if (kind == Kind::kJson) {
+      EXPECT_EQ(outputs[1].substr(0, 3), "[\n{");
+    }
+  }
 }
 
 // ---------------------------------------------------------------- round trip

@@ -1,0 +1,128 @@
+#include "tributary/core/shortest_float.h"
+
+#include <gtest/gtest.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+
+#include "tributary/core/numbers.h"
+
+namespace tributary {
+namespace {
+
+float FromBits(uint32_t bits) {
+  float v;
+  std::memcpy(&v, &bits, sizeof(v));
+  return v;
+}
+
+std::string Ours(float v) {
+  char buf[kFloatTextBuffer];
+  std::memset(buf, 'x', sizeof(buf));
+  return std::string(buf, FormatShortestFloat(v, buf));
+}
+
+std::string Reference(float v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
+}
+
+// Same text as std::to_chars, and it reads back to the same bits.
+void Check(uint32_t bits) {
+  const float v = FromBits(bits);
+  if (!std::isfinite(v)) return;
+  const std::string ours = Ours(v);
+  ASSERT_EQ(ours, Reference(v)) << "bits 0x" << std::hex << bits;
+  float back = 0;
+  ASSERT_EQ(ParseFloat(ours, &back, false), ParseNumberError::kOk) << ours;
+  uint32_t back_bits;
+  std::memcpy(&back_bits, &back, sizeof(back));
+  ASSERT_EQ(back_bits, bits) << ours;
+}
+
+TEST(ShortestFloat, KnownValues) {
+  EXPECT_EQ(Ours(0.0f), "0");
+  EXPECT_EQ(Ours(-0.0f), "-0");
+  EXPECT_EQ(Ours(0.1f), "0.1");
+  EXPECT_EQ(Ours(-0.25f), "-0.25");
+  EXPECT_EQ(Ours(1.0f), "1");
+  EXPECT_EQ(Ours(100.0f), "100");
+  EXPECT_EQ(Ours(1e-7f), "1e-07");
+  EXPECT_EQ(Ours(0.001f), "0.001");    // a tie in length: plain
+  EXPECT_EQ(Ours(0.0001f), "1e-04");   // shorter in scientific
+  EXPECT_EQ(Ours(3e-44f), "3e-44");
+  EXPECT_EQ(Ours(1e10f), "1e+10");
+  EXPECT_EQ(Ours(123456792.0f), "123456792");  // plain notation prints the integer exactly
+  EXPECT_EQ(Ours(std::numeric_limits<float>::max()), "3.4028235e+38");
+  EXPECT_EQ(Ours(std::numeric_limits<float>::min()), "1.1754944e-38");
+  EXPECT_EQ(Ours(std::numeric_limits<float>::denorm_min()), "1e-45");
+  EXPECT_EQ(Ours(-std::numeric_limits<float>::denorm_min()), "-1e-45");
+}
+
+TEST(ShortestFloat, EdgesAgreeWithToChars) {
+  for (uint32_t sign : {0u, 0x80000000u}) {
+    // Every power of two, and its neighbours (the irregular spacing below a
+    // power of two is where shortest-digit algorithms go wrong).
+    for (uint32_t exp = 0; exp < 255; ++exp) {
+      const uint32_t p = sign | (exp << 23);
+      for (uint32_t d : {0u, 1u, 2u, 3u}) Check(p + d);
+      if (p > sign) Check(p - 1);
+    }
+    // Subnormals at both ends.
+    for (uint32_t t = 1; t < 4096; ++t) Check(sign | t);
+    for (uint32_t t = 0x7FFFFF - 4096; t <= 0x7FFFFF; ++t) Check(sign | t);
+  }
+  // Powers of ten and integers around 2^24..2^27, where plain notation wins.
+  for (int e = -45; e <= 38; ++e) {
+    const float v = std::pow(10.0f, static_cast<float>(e));
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof(bits));
+    for (int d = -2; d <= 2; ++d) Check(bits + static_cast<uint32_t>(d));
+  }
+  for (uint32_t i = (1u << 24) - 1000; i < (1u << 27) + 1000; i += 997) {
+    const float v = static_cast<float>(i);
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof(bits));
+    Check(bits);
+  }
+}
+
+TEST(ShortestFloat, SampleOfAllFloatsAgreesWithToChars) {
+  // Every 4093rd bit pattern (about a million floats over the whole range),
+  // then random ones. TRIBUTARY_EXHAUSTIVE_FLOAT=1 checks all 2^32 instead
+  // (a few minutes).
+  const bool exhaustive = std::getenv("TRIBUTARY_EXHAUSTIVE_FLOAT") != nullptr;
+  const uint64_t step = exhaustive ? 1 : 4093;
+  for (uint64_t i = 0; i < (uint64_t{1} << 32); i += step) {
+    Check(static_cast<uint32_t>(i));
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  std::mt19937 rng(20261121);
+  for (int i = 0; i < 500000; ++i) {
+    Check(static_cast<uint32_t>(rng()));
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(ShortestFloat, StaysWithinItsBuffer) {
+  // The writer may use all kFloatTextBuffer bytes, but no more.
+  std::mt19937 rng(7);
+  for (int i = 0; i < 100000; ++i) {
+    const float v = FromBits(static_cast<uint32_t>(rng()));
+    if (!std::isfinite(v)) continue;
+    char buf[kFloatTextBuffer + 8];
+    std::memset(buf, '#', sizeof(buf));
+    FormatShortestFloat(v, buf);
+    for (size_t j = kFloatTextBuffer; j < sizeof(buf); ++j) ASSERT_EQ(buf[j], '#');
+  }
+}
+
+}  // namespace
+}  // namespace tributary

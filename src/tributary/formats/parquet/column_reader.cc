@@ -1,0 +1,450 @@
+#include "tributary/formats/parquet/column_reader.h"
+
+#include "tributary/formats/parquet/codec.h"
+#include "tributary/formats/parquet/encoding.h"
+
+namespace tributary::parquet {
+namespace {
+
+using fmt::Encoding;
+using fmt::PageType;
+using fmt::Type;
+
+size_t FixedWidth(const LeafColumn& leaf) {
+  switch (leaf.physical) {
+    case Type::BOOLEAN: return 1;
+    case Type::INT32:
+    case Type::FLOAT: return 4;
+    case Type::INT64:
+    case Type::DOUBLE: return 8;
+    case Type::INT96: return 12;
+    case Type::FIXED_LEN_BYTE_ARRAY: return static_cast<size_t>(leaf.type_length);
+    default: return 0;
+  }
+}
+
+uint32_t LoadLe32(const uint8_t* p) {
+  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
+}
+
+const char* EncodingName(Encoding::type e) {
+  switch (e) {
+    case Encoding::PLAIN: return "PLAIN";
+    case Encoding::PLAIN_DICTIONARY: return "PLAIN_DICTIONARY";
+    case Encoding::RLE: return "RLE";
+    case Encoding::BIT_PACKED: return "BIT_PACKED";
+    case Encoding::DELTA_BINARY_PACKED: return "DELTA_BINARY_PACKED";
+    case Encoding::DELTA_LENGTH_BYTE_ARRAY: return "DELTA_LENGTH_BYTE_ARRAY";
+    case Encoding::DELTA_BYTE_ARRAY: return "DELTA_BYTE_ARRAY";
+    case Encoding::RLE_DICTIONARY: return "RLE_DICTIONARY";
+    case Encoding::BYTE_STREAM_SPLIT: return "BYTE_STREAM_SPLIT";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+ColumnChunkReader::ColumnChunkReader(const RandomAccessFile* file, const LeafColumn* leaf, std::string where)
+    : file_(file), leaf_(leaf), where_(std::move(where)) {
+  width_ = FixedWidth(*leaf);
+}
+
+Status ColumnChunkReader::Corrupt(const std::string& what) const {
+  return Status::InvalidData(where_ + ": " + what);
+}
+
+uint8_t* ColumnChunkReader::Reserve(std::unique_ptr<uint8_t[]>* buf, size_t* cap, size_t n) {
+  if (n > *cap || !*buf) {
+    size_t c = std::max<size_t>(n, 64);
+    buf->reset(new uint8_t[c]);
+    *cap = c;
+  }
+  return buf->get();
+}
+
+Status ColumnChunkReader::Open(const fmt::ColumnChunk& chunk, uint64_t data_end) {
+  if (chunk.__isset.crypto_metadata || chunk.__isset.encrypted_column_metadata) {
+    return Status::Unsupported(where_ + ": the column is encrypted; tributary does not read encrypted Parquet files");
+  }
+  if (chunk.__isset.file_path && !chunk.file_path.empty()) {
+    return Status::Unsupported(where_ + ": the column's data is in another file ('" + chunk.file_path + "')");
+  }
+  if (!chunk.__isset.meta_data) return Corrupt("column chunk has no metadata");
+  const fmt::ColumnMetaData& md = chunk.meta_data;
+  if (md.type != leaf_->physical) return Corrupt("column chunk's type differs from the schema's");
+  codec_ = md.codec;
+  int64_t start = md.data_page_offset;
+  if (md.__isset.dictionary_page_offset && md.dictionary_page_offset > 0 && md.dictionary_page_offset < start) {
+    start = md.dictionary_page_offset;
+  }
+  if (start < 4 || md.total_compressed_size < 0 || static_cast<uint64_t>(start) > data_end ||
+      static_cast<uint64_t>(md.total_compressed_size) > data_end - static_cast<uint64_t>(start)) {
+    return Corrupt("column chunk's byte range [" + std::to_string(start) + ", +" +
+                   std::to_string(md.total_compressed_size) + ") lies outside the file's data");
+  }
+  if (md.num_values < 0) return Corrupt("negative value count");
+  start_ = pos_ = static_cast<uint64_t>(start);
+  end_ = start_ + static_cast<uint64_t>(md.total_compressed_size);
+  chunk_values_ = md.num_values;
+  values_seen_ = 0;
+  has_dict_ = false;
+  entries_ = num_values_ = 0;
+  return Status::OK();
+}
+
+Status ColumnChunkReader::ReadHeader(fmt::PageHeader* h, uint32_t* header_len) {
+  const uint64_t left = end_ - pos_;
+  size_t window = static_cast<size_t>(std::min<uint64_t>(left, 256));
+  while (true) {
+    header_buf_.resize(window);
+    TRIB_RETURN_NOT_OK(file_->ReadAt(pos_, window, header_buf_.data()));
+    uint32_t len = static_cast<uint32_t>(window);
+    *h = fmt::PageHeader();
+    Status st = ReadThrift(reinterpret_cast<const uint8_t*>(header_buf_.data()), &len, h, "page header");
+    if (st.ok()) {
+      *header_len = len;
+      return Status::OK();
+    }
+    if (window >= left || window >= (64u << 20)) {
+      return Corrupt(st.message() + " (at offset " + std::to_string(pos_) + ")");
+    }
+    window = static_cast<size_t>(std::min<uint64_t>(left, window * 16));
+  }
+}
+
+Status ColumnChunkReader::NextPage(bool* eof) {
+  while (true) {
+    if (pos_ >= end_ || values_seen_ >= chunk_values_) {
+      if (values_seen_ < chunk_values_) {
+        return Corrupt("column chunk ends after " + std::to_string(values_seen_) + " of its " +
+                       std::to_string(chunk_values_) + " values");
+      }
+      *eof = true;
+      entries_ = num_values_ = 0;
+      return Status::OK();
+    }
+    fmt::PageHeader h;
+    uint32_t header_len = 0;
+    TRIB_RETURN_NOT_OK(ReadHeader(&h, &header_len));
+    bool data_page = false;
+    TRIB_RETURN_NOT_OK(LoadPage(h, header_len, &data_page));
+    if (data_page) {
+      *eof = false;
+      return Status::OK();
+    }
+  }
+}
+
+Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page) {
+  *data_page = false;
+  if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) return Corrupt("negative page size");
+  const uint64_t body = pos_ + header_len;
+  if (static_cast<uint64_t>(h.compressed_page_size) > end_ - body) {
+    return Corrupt("page at offset " + std::to_string(pos_) + " runs past the end of the column chunk");
+  }
+  const size_t csize = static_cast<size_t>(h.compressed_page_size);
+  const size_t usize = static_cast<size_t>(h.uncompressed_page_size);
+  const uint64_t page_start = pos_;
+  pos_ = body + csize;
+  if (h.type == PageType::INDEX_PAGE) return Status::OK();
+  if (h.type != PageType::DATA_PAGE && h.type != PageType::DATA_PAGE_V2 && h.type != PageType::DICTIONARY_PAGE) {
+    return Status::OK();  // unknown page kinds are skipped, as the format allows
+  }
+  if (usize > kMaxPageBytes) {
+    return Corrupt("page at offset " + std::to_string(page_start) + " claims " + std::to_string(usize) +
+                   " bytes uncompressed, over the " + std::to_string(kMaxPageBytes) + "-byte limit");
+  }
+  uint8_t* raw = Reserve(&raw_, &raw_cap_, csize);
+  TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+
+  if (h.type == PageType::DICTIONARY_PAGE) {
+    if (!h.__isset.dictionary_page_header) return Corrupt("dictionary page without its header");
+    uint8_t* out = Reserve(&dict_page_, &dict_page_cap_, usize);
+    Status st = Decompress(codec_, raw, csize, out, usize);
+    if (!st.ok()) return Corrupt(st.message());
+    return ReadDictionary(h, out, usize);
+  }
+
+  *data_page = true;
+  size_t num_entries;
+  const uint8_t* levels = nullptr;
+  size_t levels_len = 0;
+  const uint8_t* values;
+  size_t values_len;
+  Encoding::type encoding;
+  bool v2 = h.type == PageType::DATA_PAGE_V2;
+  size_t rep_len = 0, def_len = 0;
+  if (!v2) {
+    if (!h.__isset.data_page_header) return Corrupt("data page without its header");
+    const auto& dp = h.data_page_header;
+    if (dp.num_values < 0) return Corrupt("negative value count in a page");
+    num_entries = static_cast<size_t>(dp.num_values);
+    encoding = dp.encoding;
+    uint8_t* out = Reserve(&page_, &page_cap_, usize);
+    Status st = Decompress(codec_, raw, csize, out, usize);
+    if (!st.ok()) return Corrupt(st.message());
+    values = out;
+    values_len = usize;
+  } else {
+    if (!h.__isset.data_page_header_v2) return Corrupt("data page v2 without its header");
+    const auto& dp = h.data_page_header_v2;
+    if (dp.num_values < 0 || dp.num_nulls < 0 || dp.num_rows < 0 || dp.definition_levels_byte_length < 0 ||
+        dp.repetition_levels_byte_length < 0) {
+      return Corrupt("negative count in a data page v2 header");
+    }
+    num_entries = static_cast<size_t>(dp.num_values);
+    encoding = dp.encoding;
+    rep_len = static_cast<size_t>(dp.repetition_levels_byte_length);
+    def_len = static_cast<size_t>(dp.definition_levels_byte_length);
+    if (rep_len + def_len > csize || rep_len + def_len > usize) return Corrupt("data page v2 levels exceed the page");
+    levels = raw;
+    levels_len = rep_len + def_len;
+    const size_t vcomp = csize - levels_len, vraw = usize - levels_len;
+    const bool compressed = !dp.__isset.is_compressed || dp.is_compressed;
+    if (!compressed || vraw == 0) {
+      if (vcomp != vraw && !(vraw == 0 && compressed)) return Corrupt("uncompressed v2 page sizes disagree");
+      values = raw + levels_len;
+      values_len = vraw;
+    } else {
+      uint8_t* out = Reserve(&page_, &page_cap_, vraw);
+      Status st = Decompress(codec_, raw + levels_len, vcomp, out, vraw);
+      if (!st.ok()) return Corrupt(st.message());
+      values = out;
+      values_len = vraw;
+    }
+  }
+  if (num_entries > kMaxPageEntries) {
+    return Corrupt("page claims " + std::to_string(num_entries) + " values, over the limit of " +
+                   std::to_string(kMaxPageEntries));
+  }
+  if (static_cast<int64_t>(num_entries) > chunk_values_ - values_seen_) {
+    return Corrupt("pages hold more values than the column chunk's metadata says");
+  }
+
+  // Levels.
+  size_t pos = 0;
+  if (!v2) {
+    if (leaf_->max_rep > 0) {
+      size_t used;
+      TRIB_RETURN_NOT_OK(DecodeLevels(h.data_page_header.repetition_level_encoding, leaf_->max_rep, values + pos,
+                                      values_len - pos, true, num_entries, &reps_, &used));
+      pos += used;
+    }
+    if (leaf_->max_def > 0) {
+      size_t used;
+      TRIB_RETURN_NOT_OK(DecodeLevels(h.data_page_header.definition_level_encoding, leaf_->max_def, values + pos,
+                                      values_len - pos, true, num_entries, &defs_, &used));
+      pos += used;
+    }
+    values += pos;
+    values_len -= pos;
+  } else {
+    size_t used;
+    if (leaf_->max_rep > 0) {
+      TRIB_RETURN_NOT_OK(DecodeLevels(Encoding::RLE, leaf_->max_rep, levels, rep_len, false, num_entries, &reps_, &used));
+    }
+    if (leaf_->max_def > 0) {
+      TRIB_RETURN_NOT_OK(DecodeLevels(Encoding::RLE, leaf_->max_def, levels + rep_len, def_len, false, num_entries, &defs_, &used));
+    }
+  }
+  entries_ = num_entries;
+  // Count non-null values and check the levels' ranges.
+  size_t nn = num_entries;
+  if (leaf_->max_def > 0) {
+    nn = 0;
+    const int16_t maxd = leaf_->max_def;
+    bool bad = false;
+    for (size_t i = 0; i < num_entries; ++i) {
+      nn += defs_[i] == maxd;
+      bad |= defs_[i] > maxd || defs_[i] < 0;
+    }
+    if (bad) return Corrupt("definition level above the column's maximum");
+  }
+  if (leaf_->max_rep > 0) {
+    bool bad = false;
+    for (size_t i = 0; i < num_entries; ++i) bad |= reps_[i] > leaf_->max_rep || reps_[i] < 0;
+    if (bad) return Corrupt("repetition level above the column's maximum");
+  }
+  num_values_ = nn;
+  values_seen_ += static_cast<int64_t>(num_entries);
+  Status st = DecodeValues(encoding, values, values_len, nn);
+  if (!st.ok()) return Corrupt(st.message());
+  return Status::OK();
+}
+
+Status ColumnChunkReader::DecodeLevels(fmt::Encoding::type enc, int16_t max, const uint8_t* p, size_t n,
+                                       bool prefixed, size_t count, std::vector<int16_t>* out, size_t* used) {
+  const int bw = BitWidth(static_cast<uint64_t>(max));
+  out->resize(count);
+  if (enc == Encoding::RLE) {
+    size_t len = n, skip = 0;
+    if (prefixed) {
+      if (n < 4) return Corrupt("levels end early");
+      len = LoadLe32(p);
+      if (len > n - 4) return Corrupt("levels' length runs past the page");
+      skip = 4;
+    }
+    Status st = DecodeHybrid16(p + skip, len, bw, count, out->data());
+    if (!st.ok()) return Corrupt("levels: " + st.message());
+    *used = skip + len;
+    return Status::OK();
+  }
+  if (enc == Encoding::BIT_PACKED) {
+    // The deprecated level encoding: most significant bit first.
+    const size_t bytes = (count * static_cast<size_t>(bw) + 7) / 8;
+    if (bytes > n) return Corrupt("bit-packed levels end early");
+    for (size_t i = 0; i < count; ++i) {
+      int v = 0;
+      for (int b = 0; b < bw; ++b) {
+        size_t bit = i * static_cast<size_t>(bw) + static_cast<size_t>(b);
+        v = (v << 1) | ((p[bit / 8] >> (7 - bit % 8)) & 1);
+      }
+      (*out)[i] = static_cast<int16_t>(v);
+    }
+    *used = bytes;
+    return Status::OK();
+  }
+  return Corrupt(std::string("levels in unsupported encoding ") + EncodingName(enc));
+}
+
+Status ColumnChunkReader::ReadDictionary(const fmt::PageHeader& h, const uint8_t* p, size_t n) {
+  const auto& dh = h.dictionary_page_header;
+  if (dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY) {
+    return Corrupt(std::string("dictionary page in unsupported encoding ") + EncodingName(dh.encoding));
+  }
+  if (dh.num_values < 0) return Corrupt("negative dictionary size");
+  const size_t count = static_cast<size_t>(dh.num_values);
+  dict_views_.clear();
+  if (leaf_->physical == Type::BOOLEAN) return Corrupt("dictionary page for a BOOLEAN column");
+  if (width_ != 0) {
+    if (count > n / width_) return Corrupt("dictionary page ends early");
+    dict_fixed_ = p;
+  } else {
+    if (count > n / 4) return Corrupt("dictionary page ends early");
+    dict_views_.reserve(count);
+    size_t pos = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (n - pos < 4) return Corrupt("dictionary page ends early");
+      uint32_t len = LoadLe32(p + pos);
+      pos += 4;
+      if (len > n - pos) return Corrupt("dictionary page ends early");
+      dict_views_.emplace_back(reinterpret_cast<const char*>(p + pos), len);
+      pos += len;
+    }
+  }
+  dict_count_ = count;
+  has_dict_ = true;
+  return Status::OK();
+}
+
+Status ColumnChunkReader::DecodeValues(fmt::Encoding::type enc, const uint8_t* p, size_t n, size_t count) {
+  dict_ = false;
+  const Type::type t = leaf_->physical;
+  switch (enc) {
+    case Encoding::PLAIN:
+      if (t == Type::BOOLEAN) {
+        if ((count + 7) / 8 > n) return Status::InvalidData("PLAIN booleans end early");
+        owned_fixed_.resize(count);
+        for (size_t i = 0; i < count; ++i) owned_fixed_[i] = (p[i >> 3] >> (i & 7)) & 1;
+        fixed_ = owned_fixed_.data();
+        return Status::OK();
+      }
+      if (width_ != 0) {
+        if (count > n / width_) return Status::InvalidData("PLAIN values end early");
+        fixed_ = p;
+        return Status::OK();
+      } else {
+        if (count > n / 4) return Status::InvalidData("PLAIN values end early");
+        views_.clear();
+        views_.reserve(count);
+        size_t pos = 0;
+        for (size_t i = 0; i < count; ++i) {
+          if (n - pos < 4) return Status::InvalidData("PLAIN values end early");
+          uint32_t len = LoadLe32(p + pos);
+          pos += 4;
+          if (len > n - pos) return Status::InvalidData("PLAIN value runs past the page");
+          views_.emplace_back(reinterpret_cast<const char*>(p + pos), len);
+          pos += len;
+        }
+        return Status::OK();
+      }
+    case Encoding::PLAIN_DICTIONARY:
+    case Encoding::RLE_DICTIONARY: {
+      if (!has_dict_) return Status::InvalidData("dictionary-encoded page without a dictionary page");
+      indices_.resize(count);
+      if (count > 0) {
+        if (n < 1) return Status::InvalidData("dictionary indices end early");
+        int bw = p[0];
+        if (bw > 32) return Status::InvalidData("dictionary index bit width " + std::to_string(bw) + " over 32");
+        TRIB_RETURN_NOT_OK(DecodeHybrid(p + 1, n - 1, bw, count, indices_.data()));
+        uint32_t bad = 0;
+        for (size_t i = 0; i < count; ++i) bad |= indices_[i] >= dict_count_;
+        if (bad) return Status::InvalidData("dictionary index out of range");
+      }
+      dict_ = true;
+      return Status::OK();
+    }
+    case Encoding::RLE: {
+      if (t != Type::BOOLEAN) return Status::InvalidData("RLE values for a non-BOOLEAN column");
+      if (n < 4) return Status::InvalidData("RLE booleans end early");
+      uint32_t len = LoadLe32(p);
+      if (len > n - 4) return Status::InvalidData("RLE booleans' length runs past the page");
+      indices_.resize(count);
+      TRIB_RETURN_NOT_OK(DecodeHybrid(p + 4, len, 1, count, indices_.data()));
+      owned_fixed_.resize(count);
+      for (size_t i = 0; i < count; ++i) owned_fixed_[i] = static_cast<uint8_t>(indices_[i]);
+      fixed_ = owned_fixed_.data();
+      return Status::OK();
+    }
+    case Encoding::DELTA_BINARY_PACKED: {
+      if (t != Type::INT32 && t != Type::INT64) return Status::InvalidData("DELTA_BINARY_PACKED for a non-integer column");
+      size_t used, total;
+      TRIB_RETURN_NOT_OK(DecodeDeltaBinaryPacked(p, n, count, &ints_, &used, &total));
+      if (ints_.size() < count) return Status::InvalidData("DELTA_BINARY_PACKED holds fewer values than the page");
+      owned_fixed_.resize(count * width_);
+      if (t == Type::INT32) {
+        for (size_t i = 0; i < count; ++i) {
+          int32_t v = static_cast<int32_t>(ints_[i]);
+          std::memcpy(owned_fixed_.data() + i * 4, &v, 4);
+        }
+      } else if (count) {
+        std::memcpy(owned_fixed_.data(), ints_.data(), count * 8);
+      }
+      fixed_ = owned_fixed_.data();
+      return Status::OK();
+    }
+    case Encoding::DELTA_LENGTH_BYTE_ARRAY: {
+      if (t != Type::BYTE_ARRAY) return Status::InvalidData("DELTA_LENGTH_BYTE_ARRAY for a non-BYTE_ARRAY column");
+      size_t used;
+      return DecodeDeltaLengthByteArray(p, n, count, &views_, &used);
+    }
+    case Encoding::DELTA_BYTE_ARRAY: {
+      if (t != Type::BYTE_ARRAY && t != Type::FIXED_LEN_BYTE_ARRAY) {
+        return Status::InvalidData("DELTA_BYTE_ARRAY for a column that is not a byte array");
+      }
+      TRIB_RETURN_NOT_OK(DecodeDeltaByteArray(p, n, count, &views_, &arena_));
+      if (width_ != 0) {
+        owned_fixed_.resize(count * width_);
+        for (size_t i = 0; i < count; ++i) {
+          if (views_[i].size() != width_) return Status::InvalidData("DELTA_BYTE_ARRAY value of the wrong fixed length");
+          std::memcpy(owned_fixed_.data() + i * width_, views_[i].data(), width_);
+        }
+        fixed_ = owned_fixed_.data();
+      }
+      return Status::OK();
+    }
+    case Encoding::BYTE_STREAM_SPLIT: {
+      if (width_ == 0 || t == Type::BOOLEAN || t == Type::INT96) {
+        return Status::InvalidData("BYTE_STREAM_SPLIT for a column of variable width");
+      }
+      owned_fixed_.resize(count * width_);
+      TRIB_RETURN_NOT_OK(DecodeByteStreamSplit(p, n, width_, count, owned_fixed_.data()));
+      fixed_ = owned_fixed_.data();
+      return Status::OK();
+    }
+    default:
+      return Status::Unsupported(std::string("values in unsupported encoding ") + EncodingName(enc));
+  }
+}
+
+}  // namespace tributary::parquet

@@ -1,0 +1,141 @@
+// Reads one column chunk of a Parquet row group, one page at a time.
+//
+// Each NextPage() reads a page header and the page through the
+// RandomAccessFile, decompresses it, and decodes its repetition and
+// definition levels and its values (PLAIN, dictionary, RLE booleans,
+// DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
+// BYTE_STREAM_SPLIT), for data pages v1 and v2. Dictionary pages are kept
+// for the pages that follow. Memory is one page (plus the dictionary); every
+// size read from the file is checked against the chunk's byte range and
+// fixed caps before anything is allocated.
+//
+// Values are addressed by their index among the page's non-null values.
+//
+// Thread-safety: one reader per thread.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tributary/core/status.h"
+#include "tributary/formats/parquet/schema.h"
+#include "tributary/formats/parquet/thrift_io.h"
+#include "tributary/io/random_access.h"
+
+namespace tributary::parquet {
+
+// Caps on what one page may make the reader allocate.
+inline constexpr size_t kMaxPageBytes = 256u << 20;
+inline constexpr size_t kMaxPageEntries = 32u << 20;
+
+class ColumnChunkReader {
+ public:
+  // where: a prefix for messages ("f.parquet: column 'x' in row group 2").
+  ColumnChunkReader(const RandomAccessFile* file, const LeafColumn* leaf, std::string where);
+
+  // data_end: where the column data of the file ends (the footer's start).
+  Status Open(const fmt::ColumnChunk& chunk, uint64_t data_end);
+
+  // Loads the next data page (dictionary and index pages are handled on
+  // the way). Sets *eof at the end of the chunk instead.
+  Status NextPage(bool* eof);
+
+  // The current page: level entries (one per value slot, nulls included).
+  size_t entries() const { return entries_; }
+  int16_t def(size_t i) const { return leaf_->max_def == 0 ? 0 : defs_[i]; }
+  int16_t rep(size_t i) const { return leaf_->max_rep == 0 ? 0 : reps_[i]; }
+  const int16_t* defs() const { return leaf_->max_def == 0 ? nullptr : defs_.data(); }
+  size_t num_values() const { return num_values_; }
+
+  // Value v among the non-null values of the page.
+  const uint8_t* Fixed(size_t v) const {
+    return dict_ ? dict_fixed_ + static_cast<size_t>(indices_[v]) * width_ : fixed_ + v * width_;
+  }
+  std::string_view Bytes(size_t v) const {
+    if (width_ != 0) return std::string_view(reinterpret_cast<const char*>(Fixed(v)), width_);
+    return dict_ ? dict_views_[indices_[v]] : views_[v];
+  }
+  int64_t Int(size_t v) const {
+    if (width_ == 4) {
+      int32_t x;
+      std::memcpy(&x, Fixed(v), 4);
+      return x;
+    }
+    int64_t x;
+    std::memcpy(&x, Fixed(v), 8);
+    return x;
+  }
+  uint64_t UInt(size_t v) const {
+    if (width_ == 4) {
+      uint32_t x;
+      std::memcpy(&x, Fixed(v), 4);
+      return x;
+    }
+    uint64_t x;
+    std::memcpy(&x, Fixed(v), 8);
+    return x;
+  }
+  float Float(size_t v) const {
+    float x;
+    std::memcpy(&x, Fixed(v), 4);
+    return x;
+  }
+  double Double(size_t v) const {
+    double x;
+    std::memcpy(&x, Fixed(v), 8);
+    return x;
+  }
+  bool Bool(size_t v) const { return *Fixed(v) != 0; }
+  // True when the page's values are plain FLOATs in one array (fast path).
+  const float* PlainFloats() const {
+    return !dict_ && leaf_->physical == fmt::Type::FLOAT ? reinterpret_cast<const float*>(fixed_) : nullptr;
+  }
+
+  uint64_t bytes_consumed() const { return pos_ - start_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  Status Corrupt(const std::string& what) const;
+  Status ReadHeader(fmt::PageHeader* h, uint32_t* header_len);
+  Status LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page);
+  Status ReadDictionary(const fmt::PageHeader& h, const uint8_t* p, size_t n);
+  Status DecodeLevels(fmt::Encoding::type enc, int16_t max, const uint8_t* p, size_t n, bool prefixed,
+                      size_t count, std::vector<int16_t>* out, size_t* used);
+  Status DecodeValues(fmt::Encoding::type enc, const uint8_t* p, size_t n, size_t count);
+  uint8_t* Reserve(std::unique_ptr<uint8_t[]>* buf, size_t* cap, size_t n);
+
+  const RandomAccessFile* file_;
+  const LeafColumn* leaf_;
+  std::string where_;
+  fmt::CompressionCodec::type codec_ = fmt::CompressionCodec::UNCOMPRESSED;
+  uint64_t start_ = 0, pos_ = 0, end_ = 0;
+  int64_t chunk_values_ = 0, values_seen_ = 0;
+  size_t width_ = 0;  // fixed value width in bytes; 0 for BYTE_ARRAY
+
+  // Buffers, reused across pages.
+  std::unique_ptr<uint8_t[]> raw_, page_, dict_page_;
+  size_t raw_cap_ = 0, page_cap_ = 0, dict_page_cap_ = 0;
+  std::string header_buf_;
+
+  size_t entries_ = 0, num_values_ = 0;
+  std::vector<int16_t> defs_, reps_;
+  bool dict_ = false;  // current page is dictionary-encoded
+  const uint8_t* fixed_ = nullptr;
+  std::vector<uint8_t> owned_fixed_;
+  std::vector<std::string_view> views_;
+  std::vector<uint32_t> indices_;
+  std::string arena_;
+  std::vector<int64_t> ints_;
+
+  bool has_dict_ = false;
+  size_t dict_count_ = 0;
+  const uint8_t* dict_fixed_ = nullptr;
+  std::vector<uint8_t> dict_owned_;
+  std::vector<std::string_view> dict_views_;
+};
+
+}  // namespace tributary::parquet

@@ -1,0 +1,368 @@
+#include "tributary/formats/parquet/reader.h"
+
+#include <cstring>
+#include <optional>
+
+#include "tributary/formats/parquet/column_reader.h"
+#include "tributary/formats/parquet/schema.h"
+#include "tributary/formats/parquet/thrift_io.h"
+#include "tributary/formats/parquet/value_convert.h"
+#include "tributary/formats/row_builder.h"
+
+namespace tributary::parquet {
+namespace {
+
+constexpr size_t kMaxFooterBytes = 256u << 20;
+
+struct FieldPlan {
+  const TopField* top = nullptr;
+  const LeafColumn* leaf = nullptr;
+  RowBuilder::Target target;
+  bool as_vector = false;  // a list filling the record's vector
+  std::unique_ptr<ColumnChunkReader> reader;
+  size_t e = 0;  // next level entry in the current page
+  size_t v = 0;  // next value in the current page
+  bool eof = false;
+};
+
+class ParquetReader final : public RecordReader {
+ public:
+  ParquetReader(std::unique_ptr<RandomAccessFile> file, const ReadOptions& options)
+      : file_(std::move(file)), options_(options) {}
+
+  Status Open();
+
+  Status ReadNext(RecordBatch* batch, std::vector<RowError>* errors) override {
+    batch->Clear();
+    return ReadRows(batch, errors, options_.batch_rows);
+  }
+
+  Status SkipRecords(int64_t n) override {
+    while (n > 0) {
+      if (rg_rows_left_ == 0) {
+        // Whole row groups are skipped without reading them.
+        while (next_rg_ < meta_.row_groups.size() && meta_.row_groups[next_rg_].num_rows <= n) {
+          n -= meta_.row_groups[next_rg_].num_rows;
+          records_read_ += meta_.row_groups[next_rg_].num_rows;
+          bytes_done_ += RowGroupBytes(next_rg_);
+          ++next_rg_;
+        }
+        if (n == 0 || next_rg_ >= meta_.row_groups.size()) return Status::OK();
+      }
+      RecordBatch scratch;
+      std::vector<RowError> errors;
+      TRIB_RETURN_NOT_OK(ReadRows(&scratch, &errors, static_cast<size_t>(std::min<int64_t>(n, 4096))));
+      const int64_t got = static_cast<int64_t>(scratch.num_rows() + errors.size());
+      if (got == 0) return Status::OK();
+      n -= got;
+    }
+    return Status::OK();
+  }
+
+  int64_t records_read() const override { return records_read_; }
+  uint64_t bytes_read() const override {
+    uint64_t b = bytes_done_;
+    if (rg_rows_total_ > 0) {
+      b += static_cast<uint64_t>(static_cast<double>(rg_bytes_) *
+                                 static_cast<double>(rg_rows_total_ - rg_rows_left_) / static_cast<double>(rg_rows_total_));
+    }
+    return b;
+  }
+  int64_t source_size() const override { return static_cast<int64_t>(file_->size()); }
+
+ private:
+  uint64_t RowGroupBytes(size_t i) const {
+    const auto& rg = meta_.row_groups[i];
+    if (rg.__isset.total_compressed_size && rg.total_compressed_size > 0) return static_cast<uint64_t>(rg.total_compressed_size);
+    uint64_t b = 0;
+    for (const auto& c : rg.columns) {
+      if (c.__isset.meta_data && c.meta_data.total_compressed_size > 0) b += static_cast<uint64_t>(c.meta_data.total_compressed_size);
+    }
+    return b;
+  }
+  Status OpenRowGroup(size_t i);
+  Status ReadRows(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows);
+  Status Advance(FieldPlan* p);
+  Status ReadScalar(FieldPlan* p);
+  Status ReadList(FieldPlan* p);
+  Status Err(const FieldPlan& p, const std::string& what) const {
+    return Status::InvalidData(p.reader->where() + ": " + what);
+  }
+
+  std::unique_ptr<RandomAccessFile> file_;
+  ReadOptions options_;
+  std::optional<RowBuilder> builder_opt_;
+  RowBuilder* builder_ = nullptr;
+  fmt::FileMetaData meta_;
+  Schema schema_;
+  uint64_t data_end_ = 0;
+  std::vector<FieldPlan> plans_;
+  size_t next_rg_ = 0;
+  int64_t rg_rows_left_ = 0, rg_rows_total_ = 0;
+  uint64_t rg_bytes_ = 0, bytes_done_ = 0;
+  int64_t records_read_ = 0;
+  std::string text_, json_;
+};
+
+Status ParquetReader::Open() {
+  const uint64_t size = file_->size();
+  if (size < 12) return Status::InvalidData("too short to be a Parquet file (" + std::to_string(size) + " bytes)");
+  char head[4], tail[8];
+  TRIB_RETURN_NOT_OK(file_->ReadAt(0, 4, head));
+  TRIB_RETURN_NOT_OK(file_->ReadAt(size - 8, 8, tail));
+  if (std::memcmp(tail + 4, "PARE", 4) == 0) {
+    return Status::Unsupported("the file is encrypted (encrypted footer); tributary does not read encrypted Parquet files");
+  }
+  if (std::memcmp(head, "PAR1", 4) != 0 || std::memcmp(tail + 4, "PAR1", 4) != 0) {
+    return Status::InvalidData("not a Parquet file (no PAR1 magic at its start and end)");
+  }
+  uint32_t footer_len;
+  std::memcpy(&footer_len, tail, 4);
+  if (footer_len == 0 || footer_len > size - 12 || footer_len > kMaxFooterBytes) {
+    return Status::InvalidData("footer length " + std::to_string(footer_len) + " does not fit the file (" +
+                               std::to_string(size) + " bytes)");
+  }
+  data_end_ = size - 8 - footer_len;
+  std::string footer(footer_len, '\0');
+  TRIB_RETURN_NOT_OK(file_->ReadAt(data_end_, footer_len, footer.data()));
+  uint32_t len = footer_len;
+  Status st = ReadThrift(reinterpret_cast<const uint8_t*>(footer.data()), &len, &meta_, "file footer");
+  if (!st.ok()) return st;
+  if (meta_.__isset.encryption_algorithm) {
+    return Status::Unsupported("the file is encrypted; tributary does not read encrypted Parquet files");
+  }
+  auto schema = Schema::Build(meta_.schema);
+  if (!schema.ok()) return schema.status();
+  schema_ = std::move(schema).value();
+  for (size_t i = 0; i < meta_.row_groups.size(); ++i) {
+    const auto& rg = meta_.row_groups[i];
+    if (rg.columns.size() != schema_.leaves().size()) {
+      return Status::InvalidData("row group " + std::to_string(i) + " has " + std::to_string(rg.columns.size()) +
+                                 " columns, but the schema has " + std::to_string(schema_.leaves().size()));
+    }
+    if (rg.num_rows < 0) return Status::InvalidData("row group " + std::to_string(i) + " has a negative row count");
+  }
+
+  // Plan each top-level field.
+  RecordBatch unused;
+  RowBuilder resolver(options_, &unused);
+  for (const TopField& f : schema_.fields()) {
+    FieldPlan p;
+    p.top = &f;
+    p.target = resolver.Resolve(f.name);
+    using Kind = RowBuilder::Target::Kind;
+    if (p.target.kind == Kind::kIgnore) continue;
+    if (f.shape == TopField::Shape::kUnsupported) {
+      return Status::Unsupported("column '" + f.name + "' is " + f.why +
+                                 "; tributary reads scalar and list columns (use --unknown-fields ignore to skip it)");
+    }
+    p.leaf = &schema_.leaves()[static_cast<size_t>(f.leaf)];
+    if (p.target.kind == Kind::kField) {
+      const Field target = p.target.field;
+      if (f.shape == TopField::Shape::kList) {
+        if (target != Field::kValues) {
+          return Status::InvalidData("column '" + f.name + "' is a list and cannot fill the field '" +
+                                     std::string(FieldName(target)) + "'");
+        }
+        const auto t = p.leaf->physical;
+        if (t != fmt::Type::FLOAT && t != fmt::Type::DOUBLE && t != fmt::Type::INT32 && t != fmt::Type::INT64) {
+          return Status::InvalidData("column '" + f.name + "' is a list of " + DescribeLeaf(*p.leaf) +
+                                     ", not of numbers, and cannot fill values");
+        }
+        p.as_vector = true;
+      } else if (target == Field::kValues && p.leaf->kind != ValueKind::kString && p.leaf->kind != ValueKind::kJson) {
+        return Status::InvalidData("column '" + f.name + "' (" + DescribeLeaf(*p.leaf) +
+                                   ") cannot fill values, which needs a list of numbers or vector text");
+      }
+    }
+    plans_.push_back(std::move(p));
+  }
+  return Status::OK();
+}
+
+Status ParquetReader::OpenRowGroup(size_t i) {
+  const auto& rg = meta_.row_groups[i];
+  for (FieldPlan& p : plans_) {
+    const int leaf = p.top->leaf;
+    p.reader = std::make_unique<ColumnChunkReader>(file_.get(), p.leaf,
+                                                   file_->name() + ": column '" + p.leaf->dotted + "' in row group " +
+                                                       std::to_string(i));
+    TRIB_RETURN_NOT_OK(p.reader->Open(rg.columns[static_cast<size_t>(leaf)], data_end_));
+    p.e = p.v = 0;
+    p.eof = false;
+  }
+  rg_rows_total_ = rg_rows_left_ = rg.num_rows;
+  rg_bytes_ = RowGroupBytes(i);
+  return Status::OK();
+}
+
+Status ParquetReader::Advance(FieldPlan* p) {
+  TRIB_RETURN_NOT_OK(p->reader->NextPage(&p->eof));
+  p->e = p->v = 0;
+  return Status::OK();
+}
+
+Status ParquetReader::ReadScalar(FieldPlan* p) {
+  ColumnChunkReader& r = *p->reader;
+  while (p->e >= r.entries()) {
+    TRIB_RETURN_NOT_OK(Advance(p));
+    if (p->eof) return Err(*p, "the column ends before the row group's last row");
+  }
+  const int16_t d = r.def(p->e++);
+  using Kind = RowBuilder::Target::Kind;
+  if (d < p->leaf->max_def) {
+    if (p->target.kind == Kind::kField) return builder_->SetNull(p->target.field);
+    (void)builder_->AddExtraJson(p->top->name, "null");  // a reject is remembered by the builder
+    return Status::OK();
+  }
+  const size_t v = p->v++;
+  if (p->target.kind == Kind::kField) {
+    Status st = SetFieldValue(*p->leaf, r, v, p->target.field, builder_, &text_);
+    (void)st;  // remembered by the builder; the row becomes an error
+    return Status::OK();
+  }
+  json_.clear();
+  AppendValueJson(*p->leaf, r, v, &json_);
+  (void)builder_->AddExtraJson(p->top->name, json_);
+  return Status::OK();
+}
+
+Status ParquetReader::ReadList(FieldPlan* p) {
+  ColumnChunkReader& r = *p->reader;
+  while (p->e >= r.entries()) {
+    TRIB_RETURN_NOT_OK(Advance(p));
+    if (p->eof) return Err(*p, "the column ends before the row group's last row");
+  }
+  if (r.rep(p->e) != 0) return Err(*p, "a row starts with a nonzero repetition level");
+  const TopField& top = *p->top;
+  const int16_t max_def = p->leaf->max_def;
+  using Kind = RowBuilder::Target::Kind;
+  const bool to_vector = p->as_vector;
+  const bool to_json = !to_vector && p->target.kind != Kind::kField;
+  std::vector<float>* vec = to_vector ? &builder_->VectorScratch() : nullptr;
+  if (vec) vec->clear();
+  if (to_json) {
+    json_.clear();
+    json_.push_back('[');
+  }
+  bool is_null = false, first = true;
+  size_t element = 0;
+  while (true) {
+    const int16_t d = r.def(p->e);
+    if (d < top.def_present) {
+      is_null = true;
+    } else if (d >= top.def_element) {
+      if (d == max_def) {
+        const size_t v = p->v++;
+        if (to_vector) {
+          float x = 0;
+          ElementAsFloat(*p->leaf, r, v, &x);
+          vec->push_back(x);
+        } else if (to_json) {
+          if (!first) json_.push_back(',');
+          AppendValueJson(*p->leaf, r, v, &json_);
+        }
+      } else {
+        if (to_vector) {
+          builder_->Fail(Status::InvalidData("values: element " + std::to_string(element) + " is null"));
+        } else if (to_json) {
+          if (!first) json_.push_back(',');
+          json_.append("null");
+        }
+      }
+      first = false;
+      ++element;
+    }
+    ++p->e;
+    // Fast path: a run of present floats in the same page.
+    if (to_vector && p->e < r.entries()) {
+      const float* floats = r.PlainFloats();
+      const int16_t* defs = r.defs();
+      if (floats && defs) {
+        size_t e = p->e, v = p->v;
+        const size_t n = r.entries();
+        while (e < n && defs[e] == max_def && r.rep(e) != 0) ++e;
+        if (e > p->e) {
+          vec->insert(vec->end(), floats + v, floats + v + (e - p->e));
+          element += e - p->e;
+          p->v += e - p->e;
+          p->e = e;
+          first = false;
+        }
+      }
+    }
+    while (p->e >= r.entries()) {
+      TRIB_RETURN_NOT_OK(Advance(p));
+      if (p->eof) break;
+    }
+    if (p->eof || r.rep(p->e) == 0) break;
+  }
+  if (to_vector) {
+    if (is_null) return builder_->SetNull(Field::kValues);
+    builder_->CommitVector();
+    return Status::OK();
+  }
+  if (to_json) {
+    if (is_null) json_.assign("null");
+    else json_.push_back(']');
+    (void)builder_->AddExtraJson(top.name, json_);
+    return Status::OK();
+  }
+  return Status::OK();
+}
+
+Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows) {
+  builder_opt_.emplace(options_, batch);
+  builder_ = &*builder_opt_;
+  size_t taken = 0;
+  while (taken < max_rows) {
+    if (rg_rows_left_ == 0) {
+      if (rg_rows_total_ > 0) {
+        bytes_done_ += rg_bytes_;
+        rg_rows_total_ = 0;
+      }
+      while (next_rg_ < meta_.row_groups.size() && meta_.row_groups[next_rg_].num_rows == 0) ++next_rg_;
+      if (next_rg_ >= meta_.row_groups.size()) break;
+      TRIB_RETURN_NOT_OK(OpenRowGroup(next_rg_++));
+    }
+    ++records_read_;
+    builder_->Begin(RowOrigin{records_read_, 0});
+    for (FieldPlan& p : plans_) {
+      if (p.top->shape == TopField::Shape::kList) {
+        TRIB_RETURN_NOT_OK(ReadList(&p));
+      } else {
+        TRIB_RETURN_NOT_OK(ReadScalar(&p));
+      }
+    }
+    --rg_rows_left_;
+    ++taken;
+    Status st = builder_->Finish();
+    if (!st.ok()) {
+      RowError e;
+      e.origin = RowOrigin{records_read_, 0};
+      e.message = st.message();
+      errors->push_back(std::move(e));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RecordReader>> OpenParquetFileReader(std::unique_ptr<RandomAccessFile> file,
+                                                            const ReadOptions& options) {
+  auto r = std::make_unique<ParquetReader>(std::move(file), options);
+  TRIB_RETURN_NOT_OK(r->Open());
+  return std::unique_ptr<RecordReader>(std::move(r));
+}
+
+}  // namespace tributary::parquet
+
+namespace tributary::internal {
+
+Result<std::unique_ptr<RecordReader>> OpenParquetReader(std::unique_ptr<InputStream> in, const ReadOptions& options) {
+  TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, OpenRandomAccess(std::move(in)));
+  return parquet::OpenParquetFileReader(std::move(file), options);
+}
+
+}  // namespace tributary::internal

@@ -1,0 +1,26 @@
+// ParquetReader: a RecordReader over an Apache Parquet file.
+//
+// Opens the file through a RandomAccessFile (a plain file is read in place;
+// stdin or compressed input is spooled first), reads the footer, and streams
+// one row group at a time, one page per column at a time: memory is bounded
+// by a page per column, never by the file. Top-level columns map to record
+// fields by name (ReadOptions::mapping applies); scalar and list columns
+// that match no field go to metadata as JSON. Structs, maps and nested lists
+// are refused at open with the column's name, unless unknown fields are
+// ignored. Encrypted files are refused.
+//
+// Thread-safety: one thread drives a reader.
+#pragma once
+
+#include <memory>
+
+#include "tributary/core/status.h"
+#include "tributary/formats/format.h"
+#include "tributary/io/random_access.h"
+
+namespace tributary::parquet {
+
+Result<std::unique_ptr<RecordReader>> OpenParquetFileReader(std::unique_ptr<RandomAccessFile> file,
+                                                            const ReadOptions& options);
+
+}  // namespace tributary::parquet

@@ -1,0 +1,490 @@
+#include "tributary/formats/parquet/writer.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "tributary/formats/parquet/codec.h"
+#include "tributary/formats/parquet/encoding.h"
+#include "tributary/formats/parquet/thrift_io.h"
+
+namespace tributary::parquet {
+namespace {
+
+constexpr size_t kMaxStatBytes = 256;
+
+void AppendLe32(uint32_t v, std::string* out) {
+  char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16), static_cast<char>(v >> 24)};
+  out->append(b, 4);
+}
+
+template <typename T>
+std::string RawBytes(T v) {
+  std::string s(sizeof(T), '\0');
+  std::memcpy(s.data(), &v, sizeof(T));
+  return s;
+}
+
+// One record field's column chunk in the current row group.
+class ColumnWriter {
+ public:
+  ColumnWriter(Field field, Compressor* compressor, fmt::CompressionCodec::type codec, bool bss)
+      : field_(field),
+        type_(FieldTypeOf(field)),
+        compressor_(compressor),
+        codec_(codec),
+        bss_(bss && type_ == FieldType::kVector),
+        def_(type_ == FieldType::kVector ? 2 : 1),
+        rep_(1) {}
+
+  // Appends the column's values of rows [0, n) of batch.
+  Status Append(const RecordBatch& batch) {
+    const size_t n = batch.num_rows();
+    switch (type_) {
+      case FieldType::kString:
+      case FieldType::kJsonObject: {
+        const StringColumn& c = batch.strings(field_);
+        for (size_t i = 0; i < n; ++i) {
+          if (c.IsNull(i)) {
+            def_.Put(0);
+            ++nulls_;
+          } else {
+            def_.Put(1);
+            std::string_view s = c.Get(i);
+            AppendLe32(static_cast<uint32_t>(s.size()), &values_);
+            values_.append(s);
+            NoteString(s);
+          }
+          ++entries_;
+          TRIB_RETURN_NOT_OK(EndRow());
+        }
+        return Status::OK();
+      }
+      case FieldType::kInt64:
+      case FieldType::kTimestamp: {
+        const Int64Column& c = batch.ints(field_);
+        for (size_t i = 0; i < n; ++i) {
+          if (c.IsNull(i)) {
+            def_.Put(0);
+            ++nulls_;
+          } else {
+            def_.Put(1);
+            int64_t v = c.Get(i);
+            values_.append(reinterpret_cast<const char*>(&v), 8);
+            if (!has_minmax_) {
+              imin_ = imax_ = v;
+              has_minmax_ = true;
+            } else {
+              imin_ = std::min(imin_, v);
+              imax_ = std::max(imax_, v);
+            }
+          }
+          ++entries_;
+          TRIB_RETURN_NOT_OK(EndRow());
+        }
+        return Status::OK();
+      }
+      case FieldType::kVector: {
+        const VectorColumn& c = batch.values;
+        for (size_t i = 0; i < n; ++i) {
+          if (c.IsNull(i)) {
+            // A null list: one entry at definition level 0.
+            def_.Put(0);
+            rep_.Put(0);
+            ++entries_;
+            ++nulls_;
+          } else {
+            std::span<const float> v = c.Get(i);
+            if (v.empty()) {
+              def_.Put(1);
+              rep_.Put(0);
+              ++entries_;
+              ++nulls_;
+            } else {
+              def_.Put(2, v.size());
+              rep_.Put(0);
+              if (v.size() > 1) rep_.Put(1, v.size() - 1);
+              entries_ += v.size();
+              values_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+              for (float x : v) {
+                if (std::isnan(x)) continue;
+                if (!has_minmax_) {
+                  fmin_ = fmax_ = x;
+                  has_minmax_ = true;
+                } else {
+                  fmin_ = std::min(fmin_, x);
+                  fmax_ = std::max(fmax_, x);
+                }
+              }
+            }
+          }
+          TRIB_RETURN_NOT_OK(EndRow());
+        }
+        return Status::OK();
+      }
+    }
+    return Status::OK();
+  }
+
+  size_t buffered_bytes() const { return chunk_.size() + values_.size(); }
+
+  // Flushes the last page, writes the chunk to out at offset *pos, and fills md.
+  Status WriteChunk(OutputStream* out, uint64_t* pos, fmt::ColumnChunk* cc) {
+    if (entries_ > 0 || chunk_values_ == 0) TRIB_RETURN_NOT_OK(FlushPage());
+    fmt::ColumnMetaData md;
+    md.__set_type(PhysicalType());
+    std::vector<fmt::Encoding::type> enc = {bss_ ? fmt::Encoding::BYTE_STREAM_SPLIT : fmt::Encoding::PLAIN,
+                                            fmt::Encoding::RLE};
+    md.__set_encodings(enc);
+    std::vector<std::string> path = {std::string(FieldName(field_))};
+    if (type_ == FieldType::kVector) {
+      path.push_back("list");
+      path.push_back("element");
+    }
+    md.__set_path_in_schema(path);
+    md.__set_codec(codec_);
+    md.__set_num_values(chunk_values_);
+    md.__set_total_uncompressed_size(uncompressed_total_);
+    md.__set_total_compressed_size(static_cast<int64_t>(chunk_.size()));
+    md.__set_data_page_offset(static_cast<int64_t>(*pos));
+    fmt::Statistics st;
+    st.__set_null_count(chunk_nulls_);
+    if (chunk_has_minmax_) {
+      st.__set_min_value(chunk_min_);
+      st.__set_max_value(chunk_max_);
+      if (type_ != FieldType::kString && type_ != FieldType::kJsonObject) {
+        st.__set_min(chunk_min_);
+        st.__set_max(chunk_max_);
+      }
+    }
+    md.__set_statistics(st);
+    cc->__set_file_offset(static_cast<int64_t>(*pos));
+    cc->__set_meta_data(md);
+    TRIB_RETURN_NOT_OK(out->Write(chunk_));
+    *pos += chunk_.size();
+    // Reset for the next row group.
+    chunk_.clear();
+    chunk_values_ = chunk_nulls_ = uncompressed_total_ = 0;
+    chunk_has_minmax_ = false;
+    return Status::OK();
+  }
+
+ private:
+  fmt::Type::type PhysicalType() const {
+    switch (type_) {
+      case FieldType::kVector: return fmt::Type::FLOAT;
+      case FieldType::kInt64:
+      case FieldType::kTimestamp: return fmt::Type::INT64;
+      default: return fmt::Type::BYTE_ARRAY;
+    }
+  }
+
+  void NoteString(std::string_view s) {
+    if (strings_too_long_) return;
+    if (s.size() > kMaxStatBytes) {
+      strings_too_long_ = true;
+      has_minmax_ = false;
+      return;
+    }
+    if (!has_minmax_) {
+      smin_.assign(s);
+      smax_.assign(s);
+      has_minmax_ = true;
+    } else if (s < smin_) {
+      smin_.assign(s);
+    } else if (s > smax_) {
+      smax_.assign(s);
+    }
+  }
+
+  Status EndRow() {
+    if (values_.size() + entries_ / 4 >= kTargetPageBytes) return FlushPage();
+    return Status::OK();
+  }
+
+  // Merges the page's statistics into the chunk's.
+  void MergeStats() {
+    chunk_nulls_ += nulls_;
+    nulls_ = 0;
+    if (type_ == FieldType::kString || type_ == FieldType::kJsonObject) {
+      if (strings_too_long_) {
+        chunk_strings_too_long_ = true;
+      }
+      if (chunk_strings_too_long_) {
+        chunk_has_minmax_ = false;
+      } else if (has_minmax_) {
+        if (!chunk_has_minmax_ || smin_ < chunk_min_) chunk_min_ = smin_;
+        if (!chunk_has_minmax_ || smax_ > chunk_max_) chunk_max_ = smax_;
+        chunk_has_minmax_ = true;
+      }
+      strings_too_long_ = false;
+    } else if (has_minmax_) {
+      if (type_ == FieldType::kVector) {
+        float lo = fmin_, hi = fmax_;
+        if (chunk_has_minmax_) {
+          float clo, chi;
+          std::memcpy(&clo, chunk_min_.data(), 4);
+          std::memcpy(&chi, chunk_max_.data(), 4);
+          lo = std::min(lo, clo);
+          hi = std::max(hi, chi);
+        }
+        // Zeros: the minimum is written as -0.0 and the maximum as +0.0.
+        if (lo == 0.0f) lo = -0.0f;
+        if (hi == 0.0f) hi = 0.0f;
+        chunk_min_ = RawBytes(lo);
+        chunk_max_ = RawBytes(hi);
+      } else {
+        int64_t lo = imin_, hi = imax_;
+        if (chunk_has_minmax_) {
+          int64_t clo, chi;
+          std::memcpy(&clo, chunk_min_.data(), 8);
+          std::memcpy(&chi, chunk_max_.data(), 8);
+          lo = std::min(lo, clo);
+          hi = std::max(hi, chi);
+        }
+        chunk_min_ = RawBytes(lo);
+        chunk_max_ = RawBytes(hi);
+      }
+      chunk_has_minmax_ = true;
+    }
+    has_minmax_ = false;
+  }
+
+  Status FlushPage() {
+    page_.clear();
+    if (type_ == FieldType::kVector) {
+      levels_.clear();
+      rep_.Finish(&levels_);
+      AppendLe32(static_cast<uint32_t>(levels_.size()), &page_);
+      page_.append(levels_);
+    }
+    levels_.clear();
+    def_.Finish(&levels_);
+    AppendLe32(static_cast<uint32_t>(levels_.size()), &page_);
+    page_.append(levels_);
+    if (bss_) {
+      EncodeByteStreamSplit(reinterpret_cast<const uint8_t*>(values_.data()), 4, values_.size() / 4, &page_);
+    } else {
+      page_.append(values_);
+    }
+    TRIB_RETURN_NOT_OK(compressor_->Compress(page_.data(), page_.size(), &compressed_));
+    if (page_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) ||
+        compressed_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      return Status::InvalidArgument("a Parquet page would exceed 2 GiB (a single value that large)");
+    }
+    fmt::PageHeader h;
+    h.__set_type(fmt::PageType::DATA_PAGE);
+    h.__set_uncompressed_page_size(static_cast<int32_t>(page_.size()));
+    h.__set_compressed_page_size(static_cast<int32_t>(compressed_.size()));
+    fmt::DataPageHeader dp;
+    dp.__set_num_values(static_cast<int32_t>(entries_));
+    dp.__set_encoding(bss_ ? fmt::Encoding::BYTE_STREAM_SPLIT : fmt::Encoding::PLAIN);
+    dp.__set_definition_level_encoding(fmt::Encoding::RLE);
+    dp.__set_repetition_level_encoding(fmt::Encoding::RLE);
+    h.__set_data_page_header(dp);
+    const size_t before = chunk_.size();
+    TRIB_RETURN_NOT_OK(WriteThrift(h, &chunk_));
+    const size_t header_len = chunk_.size() - before;
+    chunk_.append(compressed_);
+    uncompressed_total_ += static_cast<int64_t>(header_len + page_.size());
+    chunk_values_ += static_cast<int64_t>(entries_);
+    MergeStats();
+    entries_ = 0;
+    values_.clear();
+    return Status::OK();
+  }
+
+  Field field_;
+  FieldType type_;
+  Compressor* compressor_;
+  fmt::CompressionCodec::type codec_;
+  bool bss_;
+  HybridEncoder def_, rep_;
+  std::string values_, levels_, page_, compressed_, chunk_;
+  size_t entries_ = 0;
+  int64_t nulls_ = 0;
+  // Page statistics.
+  bool has_minmax_ = false, strings_too_long_ = false;
+  int64_t imin_ = 0, imax_ = 0;
+  float fmin_ = 0, fmax_ = 0;
+  std::string smin_, smax_;
+  // Chunk totals.
+  int64_t chunk_values_ = 0, chunk_nulls_ = 0, uncompressed_total_ = 0;
+  bool chunk_has_minmax_ = false, chunk_strings_too_long_ = false;
+  std::string chunk_min_, chunk_max_;
+};
+
+fmt::SchemaElement Leaf(std::string name, fmt::Type::type t, fmt::FieldRepetitionType::type rep) {
+  fmt::SchemaElement e;
+  e.__set_name(std::move(name));
+  e.__set_type(t);
+  e.__set_repetition_type(rep);
+  return e;
+}
+
+std::vector<fmt::SchemaElement> RecordSchema() {
+  using R = fmt::FieldRepetitionType;
+  std::vector<fmt::SchemaElement> s;
+  fmt::SchemaElement root;
+  root.__set_name("schema");
+  root.__set_num_children(kNumFields);
+  s.push_back(root);
+  for (Field f : AllFields()) {
+    std::string name(FieldName(f));
+    switch (FieldTypeOf(f)) {
+      case FieldType::kString: {
+        auto e = Leaf(name, fmt::Type::BYTE_ARRAY, R::OPTIONAL);
+        e.__set_converted_type(fmt::ConvertedType::UTF8);
+        fmt::LogicalType lt;
+        lt.__set_STRING(fmt::Empty());
+        e.__set_logicalType(lt);
+        s.push_back(e);
+        break;
+      }
+      case FieldType::kJsonObject: {
+        auto e = Leaf(name, fmt::Type::BYTE_ARRAY, R::OPTIONAL);
+        e.__set_converted_type(fmt::ConvertedType::JSON);
+        fmt::LogicalType lt;
+        lt.__set_JSON(fmt::Empty());
+        e.__set_logicalType(lt);
+        s.push_back(e);
+        break;
+      }
+      case FieldType::kInt64: {
+        auto e = Leaf(name, fmt::Type::INT64, R::OPTIONAL);
+        e.__set_converted_type(fmt::ConvertedType::INT_64);
+        fmt::IntType it;
+        it.__set_bitWidth(64);
+        it.__set_isSigned(true);
+        fmt::LogicalType lt;
+        lt.__set_INTEGER(it);
+        e.__set_logicalType(lt);
+        s.push_back(e);
+        break;
+      }
+      case FieldType::kTimestamp: {
+        auto e = Leaf(name, fmt::Type::INT64, R::OPTIONAL);
+        e.__set_converted_type(fmt::ConvertedType::TIMESTAMP_MICROS);
+        fmt::TimeUnit unit;
+        unit.__set_MICROS(fmt::Empty());
+        fmt::TimestampType ts;
+        ts.__set_isAdjustedToUTC(true);
+        ts.__set_unit(unit);
+        fmt::LogicalType lt;
+        lt.__set_TIMESTAMP(ts);
+        e.__set_logicalType(lt);
+        s.push_back(e);
+        break;
+      }
+      case FieldType::kVector: {
+        fmt::SchemaElement group;
+        group.__set_name(name);
+        group.__set_repetition_type(R::OPTIONAL);
+        group.__set_num_children(1);
+        group.__set_converted_type(fmt::ConvertedType::LIST);
+        fmt::LogicalType lt;
+        lt.__set_LIST(fmt::Empty());
+        group.__set_logicalType(lt);
+        s.push_back(group);
+        fmt::SchemaElement list;
+        list.__set_name("list");
+        list.__set_repetition_type(R::REPEATED);
+        list.__set_num_children(1);
+        s.push_back(list);
+        s.push_back(Leaf("element", fmt::Type::FLOAT, R::REQUIRED));
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+class ParquetWriter final : public RecordWriter {
+ public:
+  ParquetWriter(OutputStream* out, const WriteOptions& options) : out_(out), options_(options) {}
+
+  Status Init() {
+    TRIB_ASSIGN_OR_RETURN(codec_, ParseParquetCodec(options_.parquet_compression));
+    for (Field f : AllFields()) {
+      TRIB_ASSIGN_OR_RETURN(auto c, MakeCompressor(codec_, options_.parquet_compression_level));
+      compressors_.push_back(std::move(c));
+      columns_.push_back(
+          std::make_unique<ColumnWriter>(f, compressors_.back().get(), codec_, options_.parquet_byte_stream_split));
+    }
+    TRIB_RETURN_NOT_OK(out_->Write("PAR1"));
+    pos_ = 4;
+    return Status::OK();
+  }
+
+  Status Write(const RecordBatch& batch) override {
+    if (batch.num_rows() == 0) return Status::OK();
+    for (auto& c : columns_) TRIB_RETURN_NOT_OK(c->Append(batch));
+    rg_rows_ += static_cast<int64_t>(batch.num_rows());
+    size_t buffered = 0;
+    for (auto& c : columns_) buffered += c->buffered_bytes();
+    if (buffered >= options_.parquet_row_group_bytes) TRIB_RETURN_NOT_OK(FlushRowGroup());
+    return Status::OK();
+  }
+
+  Status Finish() override {
+    if (rg_rows_ > 0) TRIB_RETURN_NOT_OK(FlushRowGroup());
+    fmt::FileMetaData md;
+    md.__set_version(2);
+    md.__set_schema(RecordSchema());
+    md.__set_num_rows(total_rows_);
+    md.__set_row_groups(row_groups_);
+    md.__set_created_by("tributary version " TRIBUTARY_VERSION);
+    std::vector<fmt::ColumnOrder> orders(kNumFields);
+    for (auto& o : orders) o.__set_TYPE_ORDER(fmt::Empty());
+    md.__set_column_orders(orders);
+    std::string footer;
+    TRIB_RETURN_NOT_OK(WriteThrift(md, &footer));
+    AppendLe32(static_cast<uint32_t>(footer.size()), &footer);
+    footer.append("PAR1");
+    return out_->Write(footer);
+  }
+
+ private:
+  Status FlushRowGroup() {
+    fmt::RowGroup rg;
+    std::vector<fmt::ColumnChunk> chunks(columns_.size());
+    const uint64_t start = pos_;
+    int64_t uncompressed = 0;
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      TRIB_RETURN_NOT_OK(columns_[i]->WriteChunk(out_, &pos_, &chunks[i]));
+      uncompressed += chunks[i].meta_data.total_uncompressed_size;
+    }
+    rg.__set_columns(chunks);
+    rg.__set_num_rows(rg_rows_);
+    rg.__set_total_byte_size(uncompressed);
+    rg.__set_file_offset(static_cast<int64_t>(start));
+    rg.__set_total_compressed_size(static_cast<int64_t>(pos_ - start));
+    rg.__set_ordinal(static_cast<int16_t>(row_groups_.size()));
+    row_groups_.push_back(std::move(rg));
+    total_rows_ += rg_rows_;
+    rg_rows_ = 0;
+    return Status::OK();
+  }
+
+  OutputStream* out_;
+  WriteOptions options_;
+  fmt::CompressionCodec::type codec_ = fmt::CompressionCodec::ZSTD;
+  std::vector<std::unique_ptr<Compressor>> compressors_;
+  std::vector<std::unique_ptr<ColumnWriter>> columns_;
+  std::vector<fmt::RowGroup> row_groups_;
+  uint64_t pos_ = 0;
+  int64_t rg_rows_ = 0, total_rows_ = 0;
+};
+
+}  // namespace
+}  // namespace tributary::parquet
+
+namespace tributary::internal {
+
+Result<std::unique_ptr<RecordWriter>> OpenParquetWriter(OutputStream* out, const WriteOptions& options) {
+  auto w = std::make_unique<parquet::ParquetWriter>(out, options);
+  TRIB_RETURN_NOT_OK(w->Init());
+  return std::unique_ptr<RecordWriter>(std::move(w));
+}
+
+}  // namespace tributary::internal

@@ -1,0 +1,197 @@
+// Cross-reading with independent Parquet implementations (DuckDB's Node API
+// and hyparquet, installed from npm into tests/peers by tests/peers/install.sh):
+// files tributary writes must read back in both with the same values and the
+// expected types, and files DuckDB writes (default settings, zstd, and
+// PARQUET_VERSION v2) must import into tributary with the same values.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cstdlib>
+#include <sstream>
+
+#include "tests/test_util.h"
+#include "tributary/core/json.h"
+#include "tributary/core/time_util.h"
+
+namespace tributary {
+namespace {
+
+using testing::CommandResult;
+using testing::ReadFileOrDie;
+using testing::RunTributary;
+using testing::TempDir;
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+std::string Src(const std::string& rel) { return std::string(TRIBUTARY_SOURCE_DIR) + "/" + rel; }
+
+int Shell(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+std::vector<JsonValue> ParseLines(const std::string& text) {
+  std::vector<JsonValue> rows;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto v = JsonValue::Parse(line);
+    EXPECT_TRUE(v.ok()) << line.substr(0, 200);
+    if (v.ok()) rows.push_back(std::move(*v));
+  }
+  return rows;
+}
+
+float AsFloat(const JsonValue& v) { return static_cast<float>(std::strtod(v.str().c_str(), nullptr)); }
+
+// Compares one field of a row tributary exported as JSONL (ours) with what a
+// peer read from the Parquet file (theirs: timestamps as epoch microseconds,
+// JSON as text).
+std::string DiffField(const std::string& name, const JsonValue& ours, const JsonValue* theirs) {
+  if (theirs == nullptr) return name + ": missing in the peer's row";
+  if (ours.is_null() || theirs->is_null()) {
+    return ours.is_null() == theirs->is_null() ? "" : name + ": null on one side only";
+  }
+  if (name == "values") {
+    if (!theirs->is_array() || theirs->items().size() != ours.items().size()) return name + ": lengths differ";
+    for (size_t i = 0; i < ours.items().size(); ++i) {
+      float a = AsFloat(ours.items()[i]), b = AsFloat(theirs->items()[i]);
+      if (std::bit_cast<uint32_t>(a) != std::bit_cast<uint32_t>(b)) {
+        return name + "[" + std::to_string(i) + "]: " + ours.items()[i].str() + " vs " + theirs->items()[i].str();
+      }
+    }
+    return "";
+  }
+  if (name == "metadata") {
+    if (!theirs->is_string()) return name + ": peer value is not JSON text";
+    auto parsed = JsonValue::Parse(theirs->str());
+    if (!parsed.ok()) return name + ": peer's JSON does not parse";
+    return parsed->ToString() == ours.ToString() ? "" : name + ": " + ours.ToString() + " vs " + parsed->ToString();
+  }
+  if (name == "created_at" || name == "updated_at") {
+    int64_t micros = 0;
+    if (!ParseTimestamp(ours.str(), &micros).ok()) return name + ": bad timestamp in our export";
+    if (!theirs->is_number() || theirs->str() != std::to_string(micros)) {
+      return name + ": " + std::to_string(micros) + " vs " + theirs->ToString();
+    }
+    return "";
+  }
+  if (ours.is_number()) return theirs->is_number() && theirs->str() == ours.str() ? "" : name + ": numbers differ";
+  return theirs->is_string() && theirs->str() == ours.str() ? "" : name + ": '" + ours.str() + "' vs " + theirs->ToString();
+}
+
+std::string DiffRows(const std::vector<JsonValue>& ours, const std::vector<JsonValue>& theirs) {
+  if (ours.size() != theirs.size()) {
+    return "row counts differ: " + std::to_string(ours.size()) + " vs " + std::to_string(theirs.size());
+  }
+  for (size_t r = 0; r < ours.size(); ++r) {
+    for (const auto& [name, value] : ours[r].members()) {
+      std::string d = DiffField(name, value, theirs[r].Find(name));
+      if (!d.empty()) return "row " + std::to_string(r) + ": " + d;
+    }
+  }
+  return "";
+}
+
+class ParquetPeersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    peers_ok_ = Shell(Q(Src("tests/peers/install.sh"))) == 0;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(peers_ok_) << "tests/peers/install.sh failed (needs node and the npm registry)";
+    // Seed-shaped records: 300 rows of 24 dimensions, every field set.
+    ASSERT_EQ(Shell("node " + Q(Src("bench/gen.mjs")) + " 300 24 " + Q(dir_.path()) + " >/dev/null"), 0);
+    Run("import-data -c src --input-file " + Q(dir_.File("records.jsonl")) + " --quiet");
+    Run("export -c src --output-file " + Q(dir_.File("orig.jsonl")) + " --quiet");
+    ours_ = ParseLines(ReadFileOrDie(dir_.File("orig.jsonl")));
+    ASSERT_EQ(ours_.size(), 300u);
+  }
+
+  std::string Run(const std::string& args) {
+    CommandResult r = RunTributary("--data-dir " + Q(dir_.File("store")) + " " + args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+    return r.out;
+  }
+
+  std::string Peer(const std::string& args) {
+    std::string out = dir_.File("peer.out");
+    int rc = Shell("node " + Q(Src("tests/peers/peer.mjs")) + " " + args + " >" + Q(out) + " 2>" + Q(out + ".err"));
+    EXPECT_EQ(rc, 0) << args << "\n" << ReadFileOrDie(out + ".err");
+    return ReadFileOrDie(out);
+  }
+
+  static bool peers_ok_;
+  TempDir dir_;
+  std::vector<JsonValue> ours_;
+};
+
+bool ParquetPeersTest::peers_ok_ = false;
+
+TEST_F(ParquetPeersTest, DuckDbAndHyparquetReadWhatTributaryWrites) {
+  const std::vector<std::pair<std::string, std::string>> variants = {
+      {"zstd.parquet", ""},
+      {"snappy-bss.parquet", "--compression snappy --byte-stream-split"},
+      {"gzip.parquet", "--compression gzip"},
+      {"none.parquet", "--compression none"},
+  };
+  for (const auto& [name, flags] : variants) {
+    SCOPED_TRACE(name);
+    const std::string file = dir_.File(name);
+    Run("export -c src --output-file " + Q(file) + " " + flags + " --quiet");
+
+    std::vector<JsonValue> duck = ParseLines(Peer("duck-read " + Q(file)));
+    ASSERT_FALSE(duck.empty());
+    const JsonValue* types = duck[0].Find("types");
+    ASSERT_NE(types, nullptr);
+    auto type_of = [&](const char* col) {
+      const JsonValue* t = types->Find(col);
+      return t ? t->str() : std::string("<missing>");
+    };
+    EXPECT_EQ(type_of("id"), "VARCHAR");
+    EXPECT_EQ(type_of("document_id"), "VARCHAR");
+    EXPECT_EQ(type_of("values"), "FLOAT[]");
+    EXPECT_EQ(type_of("metadata"), "JSON");
+    EXPECT_EQ(type_of("chunk_index"), "BIGINT");
+    EXPECT_EQ(type_of("created_at").rfind("TIMESTAMP", 0), 0u) << type_of("created_at");
+    duck.erase(duck.begin());
+    EXPECT_EQ(DiffRows(ours_, duck), "");
+
+    std::vector<JsonValue> hyp = ParseLines(Peer("hyparquet-read " + Q(file)));
+    EXPECT_EQ(DiffRows(ours_, hyp), "");
+  }
+}
+
+TEST_F(ParquetPeersTest, TributaryImportsWhatDuckDbWrites) {
+  const std::string orig = ReadFileOrDie(dir_.File("orig.jsonl"));
+  for (const char* mode : {"default", "zstd", "v2"}) {
+    SCOPED_TRACE(mode);
+    const std::string file = dir_.File(std::string("duck-") + mode + ".parquet");
+    Peer("duck-write " + Q(dir_.File("orig.jsonl")) + " " + Q(file) + " " + mode);
+    const std::string coll = std::string("duck_") + mode;
+    Run("import-data -c " + coll + " --input-file " + Q(file) + " --quiet");
+    const std::string back = dir_.File(std::string("back-") + mode + ".jsonl");
+    Run("export -c " + coll + " --output-file " + Q(back) + " --quiet");
+    EXPECT_EQ(ReadFileOrDie(back), orig);
+  }
+}
+
+TEST_F(ParquetPeersTest, RoundTripThroughTributaryIsExact) {
+  const std::string file = dir_.File("rt.parquet");
+  Run("export -c src --output-file " + Q(file) + " --quiet");
+  Run("import-data -c rt --input-file " + Q(file) + " --quiet");
+  Run("export -c rt --output-file " + Q(dir_.File("rt.jsonl")) + " --quiet");
+  EXPECT_EQ(ReadFileOrDie(dir_.File("rt.jsonl")), ReadFileOrDie(dir_.File("orig.jsonl")));
+  // Input that is not a plain file (here gzip-compressed) is spooled, then
+  // read the same way.
+  ASSERT_EQ(Shell("gzip -k " + Q(file)), 0);
+  Run("import-data -c rt2 --format parquet --input-file " + Q(file + ".gz") + " --quiet");
+  Run("export -c rt2 --output-file " + Q(dir_.File("rt2.jsonl")) + " --quiet");
+  EXPECT_EQ(ReadFileOrDie(dir_.File("rt2.jsonl")), ReadFileOrDie(dir_.File("orig.jsonl")));
+}
+
+}  // namespace
+}  // namespace tributary
