@@ -13,6 +13,7 @@
 
 #include "tributary/cli/progress.h"
 #include "tributary/cli/warehouse_commands.h"
+#include "tributary/cli/serve_command.h"
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
@@ -504,6 +505,7 @@ int RunCli(int argc, char** argv) {
   status->add_flag("--json", status_json, "JSON output");
 
   WarehouseCommands warehouse(&app, [&g] { return OpenStore(g); }, &g.tenant);
+  ServeCommands service(&app);
 
   try {
     app.parse(argc, argv);
@@ -542,6 +544,7 @@ int RunCli(int argc, char** argv) {
   }
   if (status->parsed()) return CmdStatus(g, status_json);
   if (std::optional<int> rc = warehouse.Run()) return *rc;
+  if (service.parsed()) return service.Run(ResolveDataDir(g));
   return kExitUsage;
 }
 
