@@ -152,5 +152,23 @@ TEST(ExtendedJsonTest, ExportIsRelaxedExtendedJsonWithId) {
   EXPECT_EQ(back.Find("created_at")->str(), "2023-11-14T22:13:20.123Z");
 }
 
+TEST(ExtendedJsonTest, ExportWrapsOnlyTheRecordTimestamps) {
+  // Metadata keys named like the timestamps stay as they are; a null
+  // timestamp stays null.
+  RecordBatch b;
+  size_t i = b.AppendNullRow(RowOrigin{1, 0});
+  b.id.Set(i, "x1");
+  b.document_id.Set(i, "d");
+  b.metadata.Set(i, "{\"created_at\":\"then\",\"updated_at\":\"later\"}");
+  b.created_at.Set(i, 1700000000123000);
+  std::string out;
+  AppendMongoRecordJson(b, i, &out);
+  auto v = JsonValue::Parse(out);
+  ASSERT_TRUE(v.ok()) << out;
+  EXPECT_EQ(v->Find("metadata")->ToString(), "{\"created_at\":\"then\",\"updated_at\":\"later\"}");
+  EXPECT_EQ(v->Find("created_at")->ToString(), "{\"$date\":\"2023-11-14T22:13:20.123Z\"}");
+  EXPECT_TRUE(v->Find("updated_at")->is_null());
+}
+
 }  // namespace
 }  // namespace tributary::json_internal
