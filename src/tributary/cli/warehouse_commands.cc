@@ -75,8 +75,11 @@ Result<std::string> CollectionSchemaText(const std::string& schema_file, const s
 
 int RunSplitExportCommand(Store* store, const CollectionRef& collection, const std::string& output_dir,
                           Format format, int64_t records_per_file, const std::string& filter, int64_t limit,
-                          bool json, bool quiet, std::string* json_out) {
+                          const WriteOptions& write, Compression compression, bool json, bool quiet,
+                          std::string* json_out) {
   SplitExportOptions o;
+  o.write = write;
+  o.compression = compression;
   o.collection = collection;
   o.output_dir = output_dir;
   o.format = format;
