@@ -122,7 +122,7 @@ struct WarehouseCommands::Args {
   CLI::App* migrate = nullptr;
   std::string backup_dir, format = "jsonl", name, mode = "replace";
   std::vector<std::string> collections;
-  bool confirm = false, dry_run = false, json = false, quiet = false;
+  bool confirm = false, dry_run = false, json = false, quiet = false, all_tenants = false;
   // migrate
   std::string source_dir, target_dir, source_format, target_format, input_file, output_file;
 };
@@ -135,6 +135,8 @@ WarehouseCommands::WarehouseCommands(CLI::App* app, StoreOpener open_store, cons
   a.backup->add_option("--format,-f", a.format, "File format: " + FormatList())->capture_default_str();
   a.backup->add_option("--collections", a.collections, "Collection to back up (repeatable; default: all)");
   a.backup->add_option("--name", a.name, "Backup folder name (default: backup-<UTC timestamp>)");
+  a.backup->add_flag("--all-tenants", a.all_tenants,
+                     "Back up every tenant's collections (restore puts each back into its tenant)");
   a.backup->add_flag("--json", a.json, "Print the result as JSON");
   a.backup->add_flag("--quiet,-q", a.quiet, "No progress or summary");
 
@@ -172,6 +174,7 @@ std::optional<int> WarehouseCommands::Run() {
     BackupOptions o;
     o.backup_dir = a.backup_dir;
     o.tenant = *tenant_;
+    o.all_tenants = a.all_tenants;
     o.collections = a.collections;
     o.name = a.name;
     auto f = ParseFormatName(a.format);
