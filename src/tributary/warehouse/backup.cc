@@ -120,7 +120,7 @@ Result<BackupReport> RunBackup(Store* store, const BackupOptions& opts, const Wa
     e.name = info.name;
     e.tenant = info.tenant;
     e.format = opts.format;
-    e.file = (opts.all_tenants ? SafeFileStem(info.tenant) + "." : std::string()) + SafeFileStem(info.name) + "." +
+    e.file = (opts.all_tenants ? SafeFileStem(info.tenant) + "@" : std::string()) + SafeFileStem(info.name) + "." +
              std::string(FormatExtension(opts.format));
     ExportOptions eo;
     eo.collection = {info.tenant, info.name};

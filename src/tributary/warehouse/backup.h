@@ -39,7 +39,8 @@ struct BackupOptions {
   std::vector<std::string> collections;  // empty = every collection of tenant
   // Every tenant's collections (tenant is then unused; collections, if
   // given, are matched by name in every tenant). Files are named
-  // "<tenant>.<collection>.<ext>" so equal names in two tenants stay apart;
+  // "<tenant>@<collection>.<ext>" ("@" is escaped inside names) so equal
+  // names in two tenants stay apart;
   // restore puts each collection back into its own tenant.
   bool all_tenants = false;
   // Name of the backup folder; empty = "backup-YYYYMMDDTHHMMSSZ" (with "-2",

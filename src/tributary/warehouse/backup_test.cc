@@ -255,6 +255,7 @@ TEST_P(BackupTest, AllTenantsBackUpAndRestoreIntoTheirTenants) {
   EXPECT_EQ(r->manifest.tenants, (std::vector<std::string>{"acme", kDefaultTenant, "globex"}));
   // Equal names in two tenants get two files.
   EXPECT_NE(r->manifest.collections[0].file, r->manifest.collections[1].file);
+  EXPECT_EQ(fs::path(r->manifest.collections[0].file).stem().string().find('@'), 4u);
   auto m = ReadManifest(r->path);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->tenants, r->manifest.tenants);
