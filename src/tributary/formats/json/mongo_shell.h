@@ -26,6 +26,13 @@
 // kMaxShellDepth and output beyond kMaxShellOutputBytes are errors, so
 // hostile input is bounded in time, stack and memory.
 //
+// Framing limit: in JSON array files (and single pretty-printed documents)
+// record boundaries are found before this rewrite, by a scanner that knows
+// double-quoted strings only, so a single-quoted string or a /regex/ holding
+// a bracket or a double quote can break framing there (reported as an
+// error, never read as other data). JSON Lines, mongoimport's default, has
+// no such limit.
+//
 // Errors are InvalidData "Invalid JSON: <what> at line L, column C", with L
 // counted from first_line (the line the record starts on) and C the 1-based
 // byte column on that line.
