@@ -29,9 +29,9 @@
 // Framing limit: in JSON array files (and single pretty-printed documents)
 // record boundaries are found before this rewrite, by a scanner that knows
 // double-quoted strings only, so a single-quoted string or a /regex/ holding
-// a bracket or a double quote can break framing there (reported as an
-// error, never read as other data). JSON Lines, mongoimport's default, has
-// no such limit.
+// a bracket or a double quote can break framing there (the pieces then
+// fail as malformed records). JSON Lines, mongoimport's default, has no
+// such limit.
 //
 // Errors are InvalidData "Invalid JSON: <what> at line L, column C", with L
 // counted from first_line (the line the record starts on) and C the 1-based
