@@ -57,21 +57,17 @@ TEST_F(MongoJsonCliTest, ShellSyntaxImportsWithTheExtendedJsonValues) {
   std::string d = Dump("m");
   size_t nl = d.find('\n');
   ASSERT_NE(nl, std::string::npos) << d;
-  auto a = JsonValue::Parse(d.substr(0, nl));
-  auto b = JsonValue::Parse(d.substr(nl + 1, d.find('\n', nl + 1) - nl - 1));
-  ASSERT_TRUE(a.ok()) << d;
-  ASSERT_TRUE(b.ok()) << d;
-  EXPECT_EQ(a->Find("id")->str(), "54b03ef2a817f4f960f5b809");
-  EXPECT_EQ(a->Find("document_id")->str(), "doc \"1\"");
-  EXPECT_EQ(a->Find("metadata")->ToString(),
-            R"({"when":"2015-02-25T16:42:11Z","n":5000,"re":{"pattern":"a.c","options":"i"},"k":"MinKey","b":"AQID","u":null})");
-  EXPECT_EQ(a->Find("created_at")->str(), "2023-11-14T22:13:20.123Z");
+  std::string a = d.substr(0, nl), b = d.substr(nl + 1, d.find('\n', nl + 1) - nl - 1);
+  // (Plain JSONL export writes NaN bare, so the lines are compared as text.)
+  EXPECT_EQ(a.rfind("{\"id\":\"54b03ef2a817f4f960f5b809\",\"document_id\":\"doc \\\"1\\\"\","
+                    "\"values\":[1.5,NaN,-Infinity,16],", 0), 0u) << a;
+  EXPECT_NE(a.find(R"("metadata":{"when":"2015-02-25T16:42:11Z","n":5000,"re":{"pattern":"a.c","options":"i"},)"
+                   R"("k":"MinKey","b":"AQID","u":null})"),
+            std::string::npos) << a;
+  EXPECT_NE(a.find(R"("created_at":"2023-11-14T22:13:20.123Z")"), std::string::npos) << a;
   // The shell line and its Extended JSON twin store the same record.
-  JsonValue a2 = *a, b2 = *b;
-  a2.Set("id", JsonValue::String(""));
-  b2.Set("id", JsonValue::String(""));
-  EXPECT_EQ(a2.ToString(), b2.ToString());
-  EXPECT_NE(d.find("\"values\":[1.5,NaN,-Infinity,16]"), std::string::npos) << d;
+  ASSERT_EQ(b.rfind("{\"id\":\"54b03ef2a817f4f960f5b80a\"", 0), 0u) << b;
+  EXPECT_EQ(a.substr(32), b.substr(32));
 }
 
 TEST_F(MongoJsonCliTest, MalformedShellSyntaxNamesLineAndColumn) {
@@ -120,7 +116,7 @@ TEST_F(MongoJsonCliTest, ExportWritesNonFiniteAsNumberDoubleAndReimportsBitForBi
   std::string out = ReadFileOrDie(dir_.File("out.json"));
   EXPECT_EQ(out.find("NaN,"), std::string::npos);
   EXPECT_NE(out.find("[{\"$numberDouble\":\"NaN\"},{\"$numberDouble\":\"-Infinity\"},{\"$numberDouble\":\"Infinity\"},"
-                     "-0,1e-45,3.4028235e+38]"),
+                     "-0.0,1e-45,3.4028235e+38]"),
             std::string::npos)
       << out.substr(0, 400);
   // Every line is strict JSON (what mongoimport's parser needs).

@@ -105,7 +105,7 @@ TEST_F(BatchTest, SplitTakesWriteOptionsAndCompression) {
     // The files are what the options say: Extended JSON with _id, compressed.
     auto in = OpenInput(r->files[0].path);
     ASSERT_TRUE(in.ok());
-    auto head = PeekInput(&*in, 200);
+    auto head = PeekInput(&*in, 4096);
     ASSERT_TRUE(head.ok());
     if (c.mongo) {
       EXPECT_EQ(head->rfind("{\"_id\":", 0), 0u) << *head;

@@ -1,6 +1,7 @@
 #include "tributary/formats/json/extended_json.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
@@ -221,7 +222,8 @@ const char* NonFiniteName(float f) {
 }
 
 // A vector as relaxed Extended JSON: finite floats as plain numbers (their
-// shortest float32 text), NaN and the infinities as {"$numberDouble": …}.
+// shortest float32 text; -0.0 for negative zero), NaN and the infinities as
+// {"$numberDouble": …}.
 void AppendMongoVector(std::span<const float> v, std::string* out) {
   size_t start = out->size();
   out->resize(start + 2 + v.size() * (kMaxFloatChars + 1));
@@ -229,7 +231,11 @@ void AppendMongoVector(std::span<const float> v, std::string* out) {
   *p++ = '[';
   for (size_t i = 0; i < v.size(); ++i) {
     if (i) *p++ = ',';
-    if (std::isfinite(v[i])) {
+    if (v[i] == 0 && std::signbit(v[i])) {
+      // "-0" would read back as the integer 0; mongoexport writes -0.0.
+      std::memcpy(p, "-0.0", 4);
+      p += 4;
+    } else if (std::isfinite(v[i])) {
       p += FormatFloat(v[i], p);
     } else {
       size_t at = static_cast<size_t>(p - out->data());

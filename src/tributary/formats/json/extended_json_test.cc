@@ -148,7 +148,7 @@ TEST(ExtendedJsonTest, FixtureFilesRead) {
   ASSERT_TRUE((*reader)->ReadNext(&b, &errors).ok());
   EXPECT_EQ(b.num_rows(), 1u);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].message, "Invalid JSON: ObjectId takes one string of 24 hex digits at line 3, column 10");
+  EXPECT_EQ(errors[0].message, "Invalid JSON: ObjectId takes one string of 24 hex digits at line 3, column 9");
   EXPECT_TRUE(errors[0].by_line);
 }
 
@@ -186,7 +186,7 @@ TEST(ExtendedJsonTest, ExportWritesNonFiniteNumbersAsNumberDouble) {
   std::string out;
   AppendMongoRecordJson(b, i, &out);
   EXPECT_NE(out.find("\"values\":[1.5,{\"$numberDouble\":\"NaN\"},{\"$numberDouble\":\"-Infinity\"},"
-                     "{\"$numberDouble\":\"Infinity\"},-0,1e-45]"),
+                     "{\"$numberDouble\":\"Infinity\"},-0.0,1e-45]"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("\"metadata\":{\"a\":{\"$numberDouble\":\"NaN\"},\"s\":\"NaN Infinity\",\"b\":"
