@@ -152,8 +152,10 @@ void StreamFile(Response& res, int fd, uint64_t size, const std::string& content
         size_t want = std::min(length, kDownloadChunk);
         ssize_t n = ::pread(fd, buf->data(), want, static_cast<off_t>(offset));
         if (n <= 0) return false;
-        if (!sink.write(buf->data(), static_cast<size_t>(n))) return false;
+        // Counted before the write: once a client holds the last byte, the
+        // metrics already include it.
         if (on_bytes) on_bytes(static_cast<uint64_t>(n));
+        if (!sink.write(buf->data(), static_cast<size_t>(n))) return false;
         return true;
       },
       [fd](bool) { ::close(fd); });
