@@ -297,48 +297,8 @@ void AppendMongoRecordJson(const RecordBatch& b, size_t row, std::string* out) {
   // The record's fields in record order, as AppendRecordJson writes them,
   // with "_id" for id, {"$date": …} around timestamps and non-finite
   // numbers as {"$numberDouble": …}.
-  out->push_back('{');
-  bool first = true;
-  for (Field f : AllFields()) {
-    if (!first) out->push_back(',');
-    first = false;
-    out->push_back('"');
-    if (f == Field::kId) out->push_back('_');
-    out->append(FieldName(f));
-    out->append("\":");
-    switch (FieldTypeOf(f)) {
-      case FieldType::kString: {
-        const StringColumn& c = b.strings(f);
-        if (c.IsNull(row)) out->append("null"); else AppendJsonString(c.Get(row), out);
-        break;
-      }
-      case FieldType::kJsonObject: {
-        const StringColumn& c = b.strings(f);
-        if (c.IsNull(row)) out->append("null"); else AppendMongoMetadata(c.Get(row), out);
-        break;
-      }
-      case FieldType::kVector:
-        if (b.values.IsNull(row)) out->append("null"); else AppendMongoVector(b.values.Get(row), out);
-        break;
-      case FieldType::kInt64: {
-        const Int64Column& c = b.ints(f);
-        if (c.IsNull(row)) out->append("null"); else AppendInt(c.Get(row), out);
-        break;
-      }
-      case FieldType::kTimestamp: {
-        const Int64Column& c = b.ints(f);
-        if (c.IsNull(row)) {
-          out->append("null");
-        } else {
-          out->append("{\"$date\":\"");
-          AppendTimestamp(c.Get(row), out);
-          out->append("\"}");
-        }
-        break;
-      }
-    }
-  }
-  out->push_back('}');
+  static const RecordJsonDialect kMongo{"_id", AppendMongoMetadata, AppendMongoVector, true};
+  AppendRecordJson(b, row, out, kMongo);
 }
 
 }  // namespace tributary::json_internal
