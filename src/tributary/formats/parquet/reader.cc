@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "tributary/formats/parquet/column_reader.h"
+#include "tributary/formats/parquet/nested_reader.h"
 #include "tributary/formats/parquet/schema.h"
 #include "tributary/formats/parquet/thrift_io.h"
 #include "tributary/formats/parquet/value_convert.h"
@@ -20,6 +21,7 @@ struct FieldPlan {
   RowBuilder::Target target;
   bool as_vector = false;  // a list filling the record's vector
   std::unique_ptr<ColumnChunkReader> reader;
+  std::unique_ptr<NestedFieldReader> nested;  // kNested fields
   size_t e = 0;  // next level entry in the current page
   size_t v = 0;  // next value in the current page
   bool eof = false;
@@ -85,6 +87,7 @@ class ParquetReader final : public RecordReader {
   Status Advance(FieldPlan* p);
   Status ReadScalar(FieldPlan* p);
   Status ReadList(FieldPlan* p);
+  Status ReadNested(FieldPlan* p);
   Status Err(const FieldPlan& p, const std::string& what) const {
     return Status::InvalidData(p.reader->where() + ": " + what);
   }
@@ -156,6 +159,20 @@ Status ParquetReader::Open() {
       return Status::Unsupported("column '" + f.name + "' is " + f.why +
                                  "; tributary reads scalar and list columns (use --unknown-fields ignore to skip it)");
     }
+    if (f.shape == TopField::Shape::kNested) {
+      if (p.target.kind == Kind::kField) {
+        const SchemaNode& n = schema_.nodes()[static_cast<size_t>(f.node)];
+        const bool list_like = n.repeated || (n.is_list && schema_.ListElement(f.node) >= 0);
+        if (p.target.field != Field::kMetadata || list_like) {
+          return Status::InvalidData("column '" + f.name + "' is " + f.why + " and cannot fill the field '" +
+                                     std::string(FieldName(p.target.field)) +
+                                     "' (structs and maps can fill metadata; other columns go into metadata as JSON)");
+        }
+      }
+      p.nested = std::make_unique<NestedFieldReader>(&schema_, &f);
+      plans_.push_back(std::move(p));
+      continue;
+    }
     p.leaf = &schema_.leaves()[static_cast<size_t>(f.leaf)];
     if (p.target.kind == Kind::kField) {
       const Field target = p.target.field;
@@ -183,6 +200,10 @@ Status ParquetReader::Open() {
 Status ParquetReader::OpenRowGroup(size_t i) {
   const auto& rg = meta_.row_groups[i];
   for (FieldPlan& p : plans_) {
+    if (p.nested) {
+      TRIB_RETURN_NOT_OK(p.nested->OpenRowGroup(file_.get(), rg, i, data_end_));
+      continue;
+    }
     const int leaf = p.top->leaf;
     p.reader = std::make_unique<ColumnChunkReader>(file_.get(), p.leaf,
                                                    file_->name() + ": column '" + p.leaf->dotted + "' in row group " +
@@ -311,6 +332,17 @@ Status ParquetReader::ReadList(FieldPlan* p) {
   return Status::OK();
 }
 
+Status ParquetReader::ReadNested(FieldPlan* p) {
+  TRIB_RETURN_NOT_OK(p->nested->NextRow(&json_));
+  if (p->target.kind == RowBuilder::Target::Kind::kField) {  // metadata
+    if (json_ == "null") return builder_->SetNull(p->target.field);
+    (void)builder_->SetText(p->target.field, json_);  // remembered by the builder
+    return Status::OK();
+  }
+  (void)builder_->AddExtraJson(p->top->name, json_);
+  return Status::OK();
+}
+
 Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows) {
   builder_opt_.emplace(options_, batch);
   builder_ = &*builder_opt_;
@@ -328,7 +360,9 @@ Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors
     ++records_read_;
     builder_->Begin(RowOrigin{records_read_, 0});
     for (FieldPlan& p : plans_) {
-      if (p.top->shape == TopField::Shape::kList) {
+      if (p.nested) {
+        TRIB_RETURN_NOT_OK(ReadNested(&p));
+      } else if (p.top->shape == TopField::Shape::kList) {
         TRIB_RETURN_NOT_OK(ReadList(&p));
       } else {
         TRIB_RETURN_NOT_OK(ReadScalar(&p));
