@@ -1,5 +1,7 @@
 #include "tributary/formats/parquet/column_reader.h"
 
+#include <zlib.h>
+
 #include "tributary/formats/parquet/codec.h"
 #include "tributary/formats/parquet/encoding.h"
 
@@ -89,6 +91,7 @@ Status ColumnChunkReader::Open(const fmt::ColumnChunk& chunk, uint64_t data_end)
   values_seen_ = 0;
   has_dict_ = false;
   entries_ = num_values_ = 0;
+  page_index_ = 0;
   return Status::OK();
 }
 
@@ -156,6 +159,20 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
   }
   uint8_t* raw = Reserve(&raw_, &raw_cap_, csize);
   TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+  ++page_index_;
+  if (h.__isset.crc) {
+    // CRC-32 of the page as stored (after compression), when the writer set one.
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t done = 0; done < csize;) {
+      const size_t step = std::min<size_t>(csize - done, 1u << 30);
+      crc = crc32(crc, raw + done, static_cast<uInt>(step));
+      done += step;
+    }
+    if (static_cast<uint32_t>(crc) != static_cast<uint32_t>(h.crc)) {
+      return Corrupt("page " + std::to_string(page_index_) + " (at offset " + std::to_string(page_start) +
+                     ") fails its CRC check: the page is corrupt");
+    }
+  }
 
   if (h.type == PageType::DICTIONARY_PAGE) {
     if (!h.__isset.dictionary_page_header) return Corrupt("dictionary page without its header");

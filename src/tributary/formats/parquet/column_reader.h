@@ -1,7 +1,7 @@
 // Reads one column chunk of a Parquet row group, one page at a time.
 //
 // Each NextPage() reads a page header and the page through the
-// RandomAccessFile, decompresses it, and decodes its repetition and
+// RandomAccessFile, checks its CRC when the header has one, decompresses it, and decodes its repetition and
 // definition levels and its values (PLAIN, dictionary, RLE booleans,
 // DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
 // BYTE_STREAM_SPLIT), for data pages v1 and v2. Dictionary pages are kept
@@ -114,6 +114,7 @@ class ColumnChunkReader {
   fmt::CompressionCodec::type codec_ = fmt::CompressionCodec::UNCOMPRESSED;
   uint64_t start_ = 0, pos_ = 0, end_ = 0;
   int64_t chunk_values_ = 0, values_seen_ = 0;
+  int64_t page_index_ = 0;  // pages read in this chunk, 1-based once read
   size_t width_ = 0;  // fixed value width in bytes; 0 for BYTE_ARRAY
 
   // Buffers, reused across pages.

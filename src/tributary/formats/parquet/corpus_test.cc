@@ -45,6 +45,9 @@ const std::map<std::string, std::string>& ExpectedFailures() {
       {"nation.dict-malformed.parquet", "column 'name'"},
       // A single 1 GiB string (a map key), past the per-page allocation cap.
       {"large_string_map.brotli.parquet", "limit"},
+      // Pages whose CRC does not match their bytes.
+      {"datapage_v1-corrupt-checksum.parquet", "column 'a' in row group 0: page 1 (at offset 4) fails its CRC"},
+      {"rle-dict-uncompressed-corrupt-checksum.parquet", "fails its CRC check"},
   };
   return *m;
 }

@@ -1,7 +1,5 @@
 #include "tributary/formats/parquet/page_compressor.h"
 
-#include <zlib.h>
-
 namespace tributary::parquet {
 namespace {
 
@@ -36,12 +34,9 @@ PageCompressor::~PageCompressor() {
 
 void PageCompressor::Compress(Compressor* c, PageJob* job) {
   Status st = c->Compress(job->raw.data(), job->raw.size(), &job->compressed);
-  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(job->compressed.data()),
-                          static_cast<uInt>(job->compressed.size()));
   std::string raw = std::move(job->raw);
   raw.clear();
   std::lock_guard<std::mutex> lock(mu_);
-  job->crc = static_cast<uint32_t>(crc);
   job->status = std::move(st);
   job->done = true;
   if (spare_raw_.size() < kMaxSpareBuffers) spare_raw_.push_back(std::move(raw));

@@ -30,7 +30,6 @@ struct PageJob {
   std::string raw;         // uncompressed page (levels and values)
   std::string compressed;  // filled by the compressor
   size_t raw_size = 0;     // raw.size() when submitted (raw is recycled)
-  uint32_t crc = 0;        // CRC-32 of compressed
   // What the page header needs besides the sizes.
   int32_t num_values = 0;
   bool done = false;

@@ -186,7 +186,6 @@ class ColumnWriter {
       h.__set_type(fmt::PageType::DATA_PAGE);
       h.__set_uncompressed_page_size(static_cast<int32_t>(j.raw_size));
       h.__set_compressed_page_size(static_cast<int32_t>(j.compressed.size()));
-      h.__set_crc(static_cast<int32_t>(j.crc));
       fmt::DataPageHeader dp;
       dp.__set_num_values(j.num_values);
       dp.__set_encoding(bss_ ? fmt::Encoding::BYTE_STREAM_SPLIT : fmt::Encoding::PLAIN);
