@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tributary/cli/progress.h"
+#include "tributary/cli/warehouse_commands.h"
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
@@ -19,11 +20,15 @@
 #include "tributary/pipeline/export.h"
 #include "tributary/pipeline/import.h"
 #include "tributary/store/store.h"
+#include "tributary/warehouse/batch.h"
 
 namespace tributary {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The format name of MongoDB Extended JSON (mongoexport / mongoimport files).
+constexpr const char* kMongoJson = "mongo-json";
 
 struct GlobalOptions {
   std::string data_dir;
@@ -88,56 +93,83 @@ void PrintImportSummary(const ImportReport& r, const std::string& input) {
   if (r.total_rows == 0 && r.error.empty()) std::fprintf(stderr, "warning: %s holds no records\n", input.c_str());
 }
 
-int RunImportFile(Store* store, const GlobalOptions& g, const ImportArgs& a, const std::string& collection,
-                  const std::string& path, std::string* json_out) {
-  ImportOptions o;
-  o.collection = {g.tenant, collection};
-  o.input_path = path;
-  if (!a.format.empty()) {
-    auto f = ParseFormatName(a.format);
-    if (!f.ok()) return Fail(f.status());
-    o.format = *f;
+Status BuildImportOptions(const GlobalOptions& g, const ImportArgs& a, const std::string& collection,
+                          const std::string& path, ImportOptions* o) {
+  o->collection = {g.tenant, collection};
+  o->input_path = path;
+  if (a.format == kMongoJson) {
+    // mongoexport writes JSON Lines, or an array with --jsonArray, under any
+    // extension: the content decides.
+    o->read.mongo_extended_json = true;
+    o->format = Format::kJsonl;
+    std::error_code ec;
+    if (path != "-" && fs::is_regular_file(path, ec)) {
+      TRIB_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, OpenInput(path));
+      TRIB_ASSIGN_OR_RETURN(std::string head, PeekInput(&in, 64 << 10));
+      if (FormatFromContent(head) == Format::kJson) o->format = Format::kJson;
+    }
+  } else if (!a.format.empty()) {
+    TRIB_ASSIGN_OR_RETURN(Format f, ParseFormatName(a.format));
+    o->format = f;
   }
-  auto mode = ParseWriteMode(a.mode);
-  if (!mode.ok()) return Fail(mode.status());
-  o.mode = *mode;
-  o.batch_size = a.batch_size;
-  o.dimension = a.dimension;
-  o.max_errors = a.max_errors;
-  o.dry_run = a.dry_run;
-  o.errors_file = a.errors_file;
-  o.job_id = a.job_id;
-  o.resume = !a.no_resume;
-  for (const std::string& m : a.maps) {
-    Status st = o.read.mapping.Add(m);
-    if (!st.ok()) return Fail(st);
-  }
-  auto unk = ParseUnknownFieldPolicy(a.unknown_fields);
-  if (!unk.ok()) return Fail(unk.status());
-  o.read.unknown_fields = *unk;
-  auto gen = ParseIdGeneration(a.generate_ids);
-  if (!gen.ok()) return Fail(gen.status());
-  o.read.generate_ids = *gen;
-  o.read.allow_non_finite = a.allow_non_finite;
+  TRIB_ASSIGN_OR_RETURN(o->mode, ParseWriteMode(a.mode));
+  o->batch_size = a.batch_size;
+  o->dimension = a.dimension;
+  o->max_errors = a.max_errors;
+  o->dry_run = a.dry_run;
+  o->errors_file = a.errors_file;
+  o->job_id = a.job_id;
+  o->resume = !a.no_resume;
+  for (const std::string& m : a.maps) TRIB_RETURN_NOT_OK(o->read.mapping.Add(m));
+  TRIB_ASSIGN_OR_RETURN(o->read.unknown_fields, ParseUnknownFieldPolicy(a.unknown_fields));
+  TRIB_ASSIGN_OR_RETURN(o->read.generate_ids, ParseIdGeneration(a.generate_ids));
+  o->read.allow_non_finite = a.allow_non_finite;
+  return Status::OK();
+}
 
-  ProgressDisplay display("import " + (path == "-" ? std::string("<stdin>") : fs::path(path).filename().string()),
-                          a.quiet || a.json);
-  auto report = RunImport(store, o, [&](const ImportProgress& p) {
-    display.Update(p.bytes_total > 0 ? p.percentage : -1, p.records_read, p.bytes_read, p.rows_per_second);
-  });
-  display.Done();
-  if (!report.ok()) return Fail(report.status().WithPrefix(path == "-" ? "<stdin>" : path));
+int ReportImport(const Result<ImportReport>& report, const ImportArgs& a, const std::string& input,
+                 std::string* json_out) {
+  if (!report.ok()) return Fail(report.status().WithPrefix(input));
   if (json_out) {
     if (!json_out->empty()) json_out->push_back(',');
     json_out->append(ImportReportJson(*report));
   }
-  if (!a.json && !a.quiet) PrintImportSummary(*report, path == "-" ? "<stdin>" : path);
+  if (!a.json && !a.quiet) PrintImportSummary(*report, input);
   else if (!report->error.empty() && !a.json) std::fprintf(stderr, "error: %s\n", report->error.c_str());
   switch (report->status) {
     case JobStatus::kCompleted: return kExitOk;
     case JobStatus::kCompletedWithErrors: return kExitRowErrors;
     default: return report->error.empty() || report->failed_rows > 0 ? kExitRowErrors : kExitFailure;
   }
+}
+
+int RunImportFile(Store* store, const GlobalOptions& g, const ImportArgs& a, const std::string& collection,
+                  const std::string& path, std::string* json_out) {
+  ImportOptions o;
+  Status st = BuildImportOptions(g, a, collection, path, &o);
+  if (!st.ok()) return Fail(st);
+  ProgressDisplay display("import " + (path == "-" ? std::string("<stdin>") : fs::path(path).filename().string()),
+                          a.quiet || a.json);
+  auto report = RunImport(store, o, [&](const ImportProgress& p) {
+    display.Update(p.bytes_total > 0 ? p.percentage : -1, p.records_read, p.bytes_read, p.rows_per_second);
+  });
+  display.Done();
+  return ReportImport(report, a, path == "-" ? "<stdin>" : path, json_out);
+}
+
+// Every matching file of --input-dir into one collection, as one resumable job.
+int RunBatchImportDir(Store* store, const GlobalOptions& g, const ImportArgs& a, std::string* json_out) {
+  BatchImportOptions bo;
+  Status st = BuildImportOptions(g, a, a.collection, a.input_dir, &bo.base);
+  if (!st.ok()) return Fail(st);
+  bo.input_dir = a.input_dir;
+  bo.pattern = a.pattern;
+  ProgressDisplay display("import " + a.input_dir, a.quiet || a.json);
+  auto report = RunBatchImport(store, bo, [&](const ImportProgress& p) {
+    display.Update(p.percentage, p.records_read, p.bytes_read, p.rows_per_second);
+  });
+  display.Done();
+  return ReportImport(report, a, a.input_dir, json_out);
 }
 
 int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
@@ -149,6 +181,8 @@ int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
   if (!a.input_file.empty()) {
     if (a.collection.empty()) return Fail(Status::InvalidArgument("--collection is required with --input-file"));
     combine(RunImportFile(store->get(), g, a, a.collection, a.input_file, &json));
+  } else if (!a.collection.empty()) {
+    combine(RunBatchImportDir(store->get(), g, a, &json));
   } else {
     std::error_code ec;
     if (!fs::is_directory(a.input_dir, ec)) {
@@ -174,7 +208,8 @@ int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
       combine(RunImportFile(store->get(), g, a, collection, p.string(), &json));
     }
   }
-  if (a.json) std::fprintf(stdout, "%s%s%s\n", a.input_file.empty() ? "[" : "", json.c_str(), a.input_file.empty() ? "]" : "");
+  const bool many = a.input_file.empty() && a.collection.empty();
+  if (a.json) std::fprintf(stdout, "%s%s%s\n", many ? "[" : "", json.c_str(), many ? "]" : "");
   return worst;
 }
 
@@ -183,6 +218,7 @@ int CmdImport(const GlobalOptions& g, const ImportArgs& a) {
 struct ExportArgs {
   std::string collection, output_file, output_dir, format, filter, compression;
   int64_t limit = -1;
+  int64_t records_per_file = 0;  // > 0: split into files of this many records
   bool json = false, quiet = false, byte_stream_split = false;
 };
 
@@ -194,6 +230,7 @@ int RunExportOne(Store* store, const GlobalOptions& g, const ExportArgs& a, cons
   o.format = format;
   o.filter_json = a.filter;
   o.limit = a.limit;
+  o.write.mongo_extended_json = a.format == kMongoJson;
   const bool parquet = format.value_or(FormatFromPath(path).value_or(Format::kJsonl)) == Format::kParquet;
   if (parquet) {
     // Parquet compresses its pages; the file itself is not wrapped.
@@ -234,7 +271,9 @@ int RunExportOne(Store* store, const GlobalOptions& g, const ExportArgs& a, cons
 
 int CmdExport(const GlobalOptions& g, const ExportArgs& a) {
   std::optional<Format> format;
-  if (!a.format.empty()) {
+  if (a.format == kMongoJson) {
+    format = Format::kJsonl;
+  } else if (!a.format.empty()) {
     auto f = ParseFormatName(a.format);
     if (!f.ok()) return Fail(f.status());
     format = *f;
@@ -264,6 +303,14 @@ int CmdExport(const GlobalOptions& g, const ExportArgs& a) {
       if (*c == Compression::kGzip) ext += ".gz";
       if (*c == Compression::kZstd) ext += ".zst";
     }
+    if (a.records_per_file > 0) {
+      for (const std::string& name : names) {
+        rc = std::max(rc, RunSplitExportCommand(store->get(), {g.tenant, name}, a.output_dir, f, a.records_per_file,
+                                                a.filter, a.limit, a.json, a.quiet, &json));
+      }
+      if (a.json) std::printf("[%s]\n", json.c_str());
+      return rc;
+    }
     for (const std::string& name : names) {
       std::string path = (fs::path(a.output_dir) / (name + "." + ext)).string();
       rc = std::max(rc, RunExportOne(store->get(), g, a, name, path, f, &json));
@@ -292,12 +339,14 @@ std::string CollectionJson(const CollectionInfo& c) {
   AppendJsonString(FormatTimestamp(c.created_at), &o);
   o += ",\"updated_at\":";
   AppendJsonString(FormatTimestamp(c.updated_at), &o);
+  o += ",\"schema\":";
+  o += c.metadata_schema.empty() ? std::string("null") : c.metadata_schema;
   o += '}';
   return o;
 }
 
 int CmdCollections(const GlobalOptions& g, const std::string& action, const std::string& name, int32_t dimension,
-                   bool json) {
+                   bool json, const std::string& schema_file = "", const std::string& kind = "") {
   auto store = OpenStore(g);
   if (!store.ok()) return Fail(store.status());
   CollectionRef ref{g.tenant, name};
@@ -332,7 +381,9 @@ int CmdCollections(const GlobalOptions& g, const std::string& action, const std:
     return kExitOk;
   }
   if (action == "create") {
-    auto c = (*store)->CreateCollection(ref, dimension, "");
+    auto schema = CollectionSchemaText(schema_file, kind);
+    if (!schema.ok()) return Fail(schema.status());
+    auto c = (*store)->CreateCollection(ref, dimension, *schema);
     if (!c.ok()) return Fail(c.status());
     if (json) std::printf("%s\n", CollectionJson(*c).c_str());
     else std::printf("Created collection %s (dimension %d)\n", name.c_str(), dimension);
@@ -389,7 +440,9 @@ int RunCli(int argc, char** argv) {
   auto* in_dir = imp->add_option("--input-dir", ia.input_dir, "Import every data file in this directory, in name order");
   in_file->excludes(in_dir);
   imp->add_option("--pattern", ia.pattern, "With --input-dir: only files matching this glob")->capture_default_str();
-  imp->add_option("--format,-f", ia.format, "csv, tsv, json, jsonl or parquet (default: from the extension, else the content)");
+  imp->add_option("--format,-f", ia.format,
+                  "csv, tsv, json, jsonl, parquet or mongo-json (MongoDB Extended JSON) "
+                  "(default: from the extension, else the content)");
   imp->add_option("--batch-size", ia.batch_size, "Records per committed batch (1-1000)")->capture_default_str()->check(CLI::Range(1, 1000));
   imp->add_option("--mode", ia.mode, "insert, skip-existing or upsert")->capture_default_str();
   imp->add_option("--map", ia.maps, "Field mapping field=source, e.g. --map values=embedding (repeatable)");
@@ -411,12 +464,17 @@ int RunCli(int argc, char** argv) {
   auto* out_file = exp->add_option("--output-file,-o", ea.output_file, "Output file ('-' = stdout); .gz/.zst compress");
   auto* out_dir = exp->add_option("--output-dir", ea.output_dir, "Directory for one file per collection");
   out_file->excludes(out_dir);
-  exp->add_option("--format,-f", ea.format, "csv, tsv, json, jsonl or parquet (default: from the extension, else jsonl)");
+  exp->add_option("--format,-f", ea.format,
+                  "csv, tsv, json, jsonl, parquet or mongo-json (relaxed Extended JSON lines for mongoimport) "
+                  "(default: from the extension, else jsonl)");
   exp->add_option("--limit", ea.limit, "Export at most this many records");
   exp->add_option("--filter", ea.filter, "Mongo-style JSON filter, e.g. '{\"language\": \"en\"}'");
   exp->add_option("--compression", ea.compression,
                   "none, gzip or zstd (default: from the extension); for parquet the page codec: zstd (default), snappy, gzip or none");
   exp->add_flag("--byte-stream-split", ea.byte_stream_split, "parquet: BYTE_STREAM_SPLIT encoding for the vectors' floats");
+  exp->add_option("--batch-size", ea.records_per_file,
+                  "With --output-dir: split into files of this many records, <collection>_00001.<ext>, ...")
+      ->check(CLI::PositiveNumber);
   exp->add_flag("--json", ea.json, "Print the final report as a JSON job object");
   exp->add_flag("--quiet,-q", ea.quiet, "No progress or summary");
 
@@ -433,6 +491,9 @@ int RunCli(int argc, char** argv) {
   auto* c_create = coll->add_subcommand("create", "Create an empty collection");
   c_create->add_option("name", coll_name, "Collection")->required();
   c_create->add_option("--dimension", coll_dim, "Vector dimension (0 = set by the first import)");
+  std::string coll_schema, coll_kind;
+  c_create->add_option("--schema", coll_schema, "JSON Schema (subset) file that every record's metadata must match");
+  c_create->add_option("--kind", coll_kind, "Document kind: raw, cleaned, chunk or embedded_chunk (default)");
   c_create->add_flag("--json", coll_json, "JSON output");
   auto* c_delete = coll->add_subcommand("delete", "Delete a collection and its records");
   c_delete->add_option("name", coll_name, "Collection")->required();
@@ -441,6 +502,8 @@ int RunCli(int argc, char** argv) {
   bool status_json = false;
   auto* status = app.add_subcommand("status", "Show the store and its totals");
   status->add_flag("--json", status_json, "JSON output");
+
+  WarehouseCommands warehouse(&app, [&g] { return OpenStore(g); }, &g.tenant);
 
   try {
     app.parse(argc, argv);
@@ -467,13 +530,18 @@ int RunCli(int argc, char** argv) {
       std::fprintf(stderr, "error: give --output-file or --output-dir\n");
       return kExitUsage;
     }
+    if (ea.records_per_file > 0 && ea.output_dir.empty()) {
+      std::fprintf(stderr, "error: --batch-size needs --output-dir\n");
+      return kExitUsage;
+    }
     return CmdExport(g, ea);
   }
   if (coll->parsed()) {
     std::string action = c_list->parsed() ? "list" : c_show->parsed() ? "show" : c_create->parsed() ? "create" : "delete";
-    return CmdCollections(g, action, coll_name, coll_dim, coll_json);
+    return CmdCollections(g, action, coll_name, coll_dim, coll_json, coll_schema, coll_kind);
   }
   if (status->parsed()) return CmdStatus(g, status_json);
+  if (std::optional<int> rc = warehouse.Run()) return *rc;
   return kExitUsage;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "tributary/core/record.h"
+#include "tributary/core/schema.h"
 #include "tributary/core/status.h"
 
 namespace tributary {
@@ -26,9 +27,20 @@ class Validator {
   // "Vector dimension mismatch: expected 768, got 512").
   Status CheckRow(RecordBatch* batch, size_t row);
 
+  // A collection's declared rules: its document kind (which fields are
+  // required) and, when schema is not null, its metadata schema, checked on
+  // every row ("metadata.rating: 7 is greater than the maximum 5 (maximum)").
+  // schema must outlive the Validator.
+  void SetRules(const MetadataSchema* schema, DocumentKind kind) {
+    schema_ = schema;
+    kind_ = kind;
+  }
+
   int32_t dimension() const { return dimension_; }
 
  private:
+  const MetadataSchema* schema_ = nullptr;
+  DocumentKind kind_ = DocumentKind::kEmbeddedChunk;
   int32_t dimension_;
   int64_t now_;
 };

@@ -78,6 +78,9 @@ struct ReadOptions {
   bool metadata_default_object = false;
   // Threads used to decode records (0 = hardware concurrency).
   int decode_threads = 0;
+  // JSON/JSONL: read MongoDB Extended JSON (mongoexport output): type
+  // wrappers unwrapped, "_id" read as id (formats/json/extended_json.h).
+  bool mongo_extended_json = false;
 
   Status Validate() const;
 };
@@ -87,6 +90,9 @@ struct WriteOptions {
   char delimiter = 0;
   // Threads used to encode records (0 = hardware concurrency).
   int encode_threads = 0;
+  // JSONL: write relaxed MongoDB Extended JSON ("_id", {"$date": ...}) that
+  // mongoimport accepts.
+  bool mongo_extended_json = false;
   // Parquet: page compression ("zstd", "snappy", "gzip", "none") and its
   // level (0 = the codec's default), BYTE_STREAM_SPLIT for the vector's
   // floats, and the bound on a row group's buffered bytes.

@@ -374,6 +374,13 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     return info.status();
   }
   int32_t stored_dimension = dimension;
+  // The collection's declared rules (document kind, metadata schema).
+  std::optional<MetadataSchema> schema;
+  if (info.ok() && !info->metadata_schema.empty()) {
+    Result<MetadataSchema> parsed = MetadataSchema::Parse(info->metadata_schema);
+    if (!parsed.ok()) return parsed.status().WithPrefix("collection '" + opts.collection.name + "'");
+    schema = std::move(*parsed);
+  }
   std::optional<DryRunDuplicates> dry_dups;
   if (opts.dry_run && opts.mode == WriteMode::kInsert) dry_dups.emplace(store, opts.collection, info.ok());
   std::vector<size_t> dup_rows;
@@ -429,6 +436,10 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   });
 
   Validator validator(dimension, report.started_at);
+  if (schema) {
+    validator.SetRules(opts.check_metadata_schema ? &*schema : nullptr,
+                       schema->kind().value_or(DocumentKind::kEmbeddedChunk));
+  }
   int64_t successful = cp.rows_written + cp.rows_skipped;
   int64_t failed = cp.rows_failed;
   int64_t records_done = cp.records_done;

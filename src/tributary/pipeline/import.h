@@ -52,6 +52,10 @@ struct ImportOptions {
   // command resumes it); stdin imports are never resumed.
   std::string job_id;
   bool resume = true;              // false = ignore and replace an old checkpoint
+  // Check records against the collection's metadata schema (its document
+  // kind applies regardless). Off for restores, which bring back exactly
+  // what was stored.
+  bool check_metadata_schema = true;
   Status Validate() const;
 };
 

@@ -13,6 +13,10 @@ std::string_view WriteModeName(WriteMode m) {
   return "unknown";
 }
 
+Status Store::RenameCollection(const CollectionRef& from, const CollectionRef&, bool) {
+  return Status::Unsupported("this store cannot rename collection '" + from.name + "'");
+}
+
 Result<WriteMode> ParseWriteMode(std::string_view name) {
   if (name == "insert") return WriteMode::kInsert;
   if (name == "skip_existing" || name == "skip-existing") return WriteMode::kSkipExisting;

@@ -109,13 +109,20 @@ class Store {
   // Fixes the dimension of a collection that has none yet; InvalidArgument if
   // it already has a different one.
   virtual Status SetDimension(const CollectionRef& ref, int32_t dimension) = 0;
+  // Gives collection from the name and tenant of to, with its records,
+  // dimension and schema, in one transaction. If to exists: AlreadyExists,
+  // unless replace, in which case to (records and checkpoints) is dropped in
+  // that same transaction, so readers see either the old or the new
+  // collection, never neither. NotFound if from is missing. Backends that
+  // cannot do this atomically return Unsupported (the default).
+  virtual Status RenameCollection(const CollectionRef& from, const CollectionRef& to, bool replace);
 
   // Writes the rows of batch selected by rows (indices into batch; all rows
   // when rows is empty) in mode, and stores checkpoint (if given) in the same
   // transaction. An empty batch with a checkpoint stores only the checkpoint.
-  // REQUIRES: every selected row has id, document_id and a vector of the
-  // collection's dimension, non-null metadata and timestamps (the Validator's
-  // job).
+  // REQUIRES: every selected row has id, document_id, a vector of the
+  // collection's dimension or none (documents that are not embedded chunks),
+  // non-null metadata and timestamps (the Validator's job).
   virtual Result<WriteResult> WriteBatch(const CollectionRef& ref, const RecordBatch& batch,
                                          const std::vector<size_t>& rows, WriteMode mode,
                                          const Checkpoint* checkpoint) = 0;

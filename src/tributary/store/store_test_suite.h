@@ -1126,6 +1126,48 @@ TYPED_TEST_P(StoreTest, KilledWriterLosesAndDoublesNothing) {
   }
 }
 
+TYPED_TEST_P(StoreTest, RenameReplacesAtomically) {
+  Store* s = this->store_.get();
+  CollectionRef staging{"default", ".staging"}, live{"default", "docs"}, other{"t2", "docs"};
+  this->Create(live, 3);
+  this->Write(live, MakeRecords(0, 5, 3));
+  this->Create(staging, 2, "{\"type\":\"object\"}");
+  Checkpoint cp = MakeCheckpoint("job-1", 7);
+  std::vector<TestRecord> fresh = MakeRecords(100, 7, 2);
+  this->Write(staging, fresh, WriteMode::kInsert, &cp);
+
+  // Without replace an existing target is refused and nothing changes.
+  Status refused = s->RenameCollection(staging, live, false);
+  if (refused.code() == StatusCode::kUnsupported) GTEST_SKIP() << "backend cannot rename";
+  EXPECT_EQ(refused.code(), StatusCode::kAlreadyExists) << refused.ToString();
+  EXPECT_EQ(this->CountOf(live), 5);
+  EXPECT_EQ(this->CountOf(staging), 7);
+
+  ASSERT_TRUE(s->RenameCollection(staging, live, true).ok());
+  EXPECT_TRUE(s->GetCollection(staging).status().IsNotFound());
+  Result<CollectionInfo> info = s->GetCollection(live);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->dimension, 2);
+  EXPECT_EQ(info->count, 7);
+  EXPECT_EQ(info->metadata_schema, "{\"type\":\"object\"}");
+  EXPECT_EQ(ScanAll(s, live), fresh);
+  // Checkpoints travel with the collection.
+  std::optional<Checkpoint> moved = this->LoadCp(live, "job-1");
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->records_done, 10);
+  // Writes keep working under the new name.
+  EXPECT_EQ(this->Write(live, MakeRecords(200, 2, 2)).inserted, 2);
+  EXPECT_EQ(this->CountOf(live), 9);
+
+  // Across tenants, and a missing source is NotFound.
+  ASSERT_TRUE(s->RenameCollection(live, other, false).ok());
+  EXPECT_EQ(this->CountOf(other), 9);
+  EXPECT_TRUE(s->GetCollection(live).status().IsNotFound());
+  EXPECT_TRUE(s->RenameCollection(live, other, true).IsNotFound());
+  this->Reopen();
+  EXPECT_EQ(this->CountOf(other), 9);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreTest, CreateGetList, CreateRejectsDuplicatesAndBadArguments,
                             MissingCollectionIsNotFound, TenantsAreIsolated,
                             DropRemovesRecordsAndCheckpoints, SetDimensionFixesItOnce,
@@ -1138,7 +1180,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreTest, CreateGetList, CreateRejectsDuplicatesAnd
                             ScanAndCountWithFilter, CountFollowsWrites, ReopenKeepsEverything,
                             ConcurrentWritersIntoDifferentCollections,
                             ConcurrentWritersIntoOneCollection, ScanWhileWriting,
-                            OpenScanDoesNotBlockWrites, FloatBitsRoundTrip,
+                            OpenScanDoesNotBlockWrites, FloatBitsRoundTrip, RenameReplacesAtomically,
                             NullsAndEmptyStringsStayApart, UnicodeRoundTrip,
                             KilledWriterLosesAndDoublesNothing);
 

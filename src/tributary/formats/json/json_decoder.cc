@@ -11,6 +11,7 @@
 
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
+#include "tributary/formats/json/extended_json.h"
 #include "tributary/formats/json/json_framing.h"
 #include "tributary/formats/row_builder.h"
 
@@ -327,6 +328,23 @@ class RecordDecoder::Impl {
   bool Decode(std::string_view text, RowOrigin origin, std::vector<RowError>* errors) {
     builder_.Begin(origin);
     if (options_.keep_raw) builder_.SetRaw(text);
+    const std::string_view original = text;
+    if (options_.mongo_extended_json) {
+      // Unwrap Extended JSON into a plain record, then decode that.
+      Status st = RewriteExtendedJson(text, &rewritten_);
+      if (!st.ok()) {
+        RowError& e = errors->emplace_back();
+        e.origin = origin;
+        e.raw.assign(text);
+        e.by_line = st.message().rfind("Invalid JSON", 0) == 0;
+        e.message = st.message();
+        AppendReportString(text, kReportBytes, &e.data_json);
+        return false;
+      }
+      const size_t n = rewritten_.size();
+      rewritten_.append(kRecordPadding, '\0');
+      text = std::string_view(rewritten_.data(), n);
+    }
     bool not_object = false;
     error_code err = DecodeRecord(text, &not_object);
     // simdjson keeps about five bytes per input byte of its largest document;
@@ -335,10 +353,10 @@ class RecordDecoder::Impl {
     if (err == simdjson::SUCCESS && !not_object) {
       Status st = builder_.Finish();  // also reports field errors seen while decoding
       if (st.ok()) return true;
-      Reject(text, origin, err, false, st, errors);
+      Reject(original, origin, err, false, st, errors);
       return false;
     }
-    Reject(text, origin, err, not_object, Status::OK(), errors);
+    Reject(original, origin, err, not_object, Status::OK(), errors);
     return false;
   }
 
@@ -689,6 +707,7 @@ class RecordDecoder::Impl {
   std::string_view record_;  // the record being decoded
   std::string metadata_;
   std::string extra_;
+  std::string rewritten_;  // an Extended JSON record made plain, plus padding
   bool too_deep_ = false;
 };
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tributary/formats/format.h"
+#include "tributary/formats/json/extended_json.h"
 #include "tributary/formats/parallel_encoder.h"
 #include "tributary/formats/record_text.h"
 
@@ -22,10 +23,11 @@ constexpr size_t kFlushBytes = size_t{1} << 20;
 
 class JsonRecordWriter final : public RecordWriter {
  public:
-  JsonRecordWriter(OutputStream* out, bool array, int encode_threads)
+  JsonRecordWriter(OutputStream* out, bool array, bool mongo, int encode_threads)
       : out_(out),
         array_(array),
-        encoder_(array ? EncodeArrayRows : EncodeLines, encode_threads) {}
+        encoder_(mongo ? (array ? EncodeMongoArrayRows : EncodeMongoLines) : (array ? EncodeArrayRows : EncodeLines),
+                 encode_threads) {}
 
   Status Write(const RecordBatch& batch) override {
     if (finished_) return Status::Internal("JSON writer: Write after Finish");
@@ -65,6 +67,20 @@ class JsonRecordWriter final : public RecordWriter {
     }
   }
 
+  // Relaxed MongoDB Extended JSON (extended_json.h).
+  static void EncodeMongoLines(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
+    for (size_t i = begin; i < end; ++i) {
+      json_internal::AppendMongoRecordJson(batch, i, out);
+      out->push_back('\n');
+    }
+  }
+  static void EncodeMongoArrayRows(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
+    for (size_t i = begin; i < end; ++i) {
+      out->append(",\n");
+      json_internal::AppendMongoRecordJson(batch, i, out);
+    }
+  }
+
   OutputStream* const out_;
   const bool array_;
   std::string buf_;
@@ -81,13 +97,15 @@ namespace internal {
 Result<std::unique_ptr<RecordWriter>> OpenJsonlWriter(OutputStream* out, const WriteOptions& options) {
   TRIB_RETURN_NOT_OK(options.Validate());
   if (out == nullptr) return Status::InvalidArgument("no output stream");
-  return std::unique_ptr<RecordWriter>(std::make_unique<JsonRecordWriter>(out, false, options.encode_threads));
+  return std::unique_ptr<RecordWriter>(
+      std::make_unique<JsonRecordWriter>(out, false, options.mongo_extended_json, options.encode_threads));
 }
 
 Result<std::unique_ptr<RecordWriter>> OpenJsonWriter(OutputStream* out, const WriteOptions& options) {
   TRIB_RETURN_NOT_OK(options.Validate());
   if (out == nullptr) return Status::InvalidArgument("no output stream");
-  return std::unique_ptr<RecordWriter>(std::make_unique<JsonRecordWriter>(out, true, options.encode_threads));
+  return std::unique_ptr<RecordWriter>(
+      std::make_unique<JsonRecordWriter>(out, true, options.mongo_extended_json, options.encode_threads));
 }
 
 }  // namespace internal

@@ -414,6 +414,7 @@ class SqliteStore final : public Store {
   Result<std::vector<CollectionInfo>> ListCollections(const std::string& tenant) override;
   Status DropCollection(const CollectionRef& ref) override;
   Status SetDimension(const CollectionRef& ref, int32_t dimension) override;
+  Status RenameCollection(const CollectionRef& from, const CollectionRef& to, bool replace) override;
   Result<WriteResult> WriteBatch(const CollectionRef& ref, const RecordBatch& batch,
                                  const std::vector<size_t>& rows, WriteMode mode,
                                  const Checkpoint* checkpoint) override;
@@ -521,13 +522,9 @@ Result<std::vector<CollectionInfo>> SqliteStore::ListCollections(const std::stri
   return out;
 }
 
-Status SqliteStore::DropCollection(const CollectionRef& ref) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  Connection& c = *writer_;
-  c.TrimCache(kMaxCachedStatements);
-  WriteTxn txn(&c);
-  TRIB_RETURN_NOT_OK(txn.Begin());
-  TRIB_ASSIGN_OR_RETURN(CollectionRow row, Lookup(c, ref));
+// Drops the collection row (its checkpoints, records table and catalog row)
+// inside the caller's write transaction.
+Status DropInTxn(Connection& c, const CollectionRow& row, const CollectionRef& ref) {
   c.ForgetGroup(row.id);
   const std::string what = "dropping collection '" + ref.name + "'";
   {
@@ -543,6 +540,52 @@ Status SqliteStore::DropCollection(const CollectionRef& ref) {
     StmtScope scope(s);
     sqlite3_bind_int64(s, 1, row.id);
     TRIB_RETURN_NOT_OK(StepDone(c, s, what));
+  }
+  return Status::OK();
+}
+
+Status SqliteStore::DropCollection(const CollectionRef& ref) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Connection& c = *writer_;
+  c.TrimCache(kMaxCachedStatements);
+  WriteTxn txn(&c);
+  TRIB_RETURN_NOT_OK(txn.Begin());
+  TRIB_ASSIGN_OR_RETURN(CollectionRow row, Lookup(c, ref));
+  TRIB_RETURN_NOT_OK(DropInTxn(c, row, ref));
+  return txn.Commit();
+}
+
+Status SqliteStore::RenameCollection(const CollectionRef& from, const CollectionRef& to,
+                                     bool replace) {
+  if (to.tenant.empty()) return Status::InvalidArgument("tenant must not be empty");
+  if (to.name.empty()) return Status::InvalidArgument("collection name must not be empty");
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Connection& c = *writer_;
+  c.TrimCache(kMaxCachedStatements);
+  WriteTxn txn(&c);
+  TRIB_RETURN_NOT_OK(txn.Begin());
+  TRIB_ASSIGN_OR_RETURN(CollectionRow row, Lookup(c, from));
+  if (from.tenant == to.tenant && from.name == to.name) return Status::OK();
+  Result<CollectionRow> existing = Lookup(c, to);
+  if (existing.ok()) {
+    if (!replace) {
+      return Status::AlreadyExists("collection '" + to.name + "' already exists in tenant '" +
+                                   to.tenant + "'");
+    }
+    TRIB_RETURN_NOT_OK(DropInTxn(c, *existing, to));
+  } else if (!existing.status().IsNotFound()) {
+    return existing.status();
+  }
+  {
+    TRIB_ASSIGN_OR_RETURN(
+        sqlite3_stmt * s,
+        c.Cached("UPDATE collections SET tenant = ?1, name = ?2, updated_at = ?3 WHERE id = ?4"));
+    StmtScope scope(s);
+    BindText(s, 1, to.tenant);
+    BindText(s, 2, to.name);
+    sqlite3_bind_int64(s, 3, NowMicros());
+    sqlite3_bind_int64(s, 4, row.id);
+    TRIB_RETURN_NOT_OK(StepDone(c, s, "renaming collection '" + from.name + "' to '" + to.name + "'"));
   }
   return txn.Commit();
 }
@@ -614,10 +657,6 @@ Result<WriteResult> SqliteStore::WriteBatch(const CollectionRef& ref, const Reco
     if (batch.id.IsNull(r)) {
       return Status::InvalidArgument("row " + std::to_string(r) + " has no id");
     }
-    if (batch.values.IsNull(r)) {
-      return Status::InvalidArgument("row " + std::to_string(r) + " (id '" +
-                                     std::string(batch.id.Get(r)) + "') has no vector");
-    }
   }
 
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -628,18 +667,25 @@ Result<WriteResult> SqliteStore::WriteBatch(const CollectionRef& ref, const Reco
   TRIB_ASSIGN_OR_RETURN(CollectionRow col, Lookup(c, ref));
 
   // The first write into a collection without a dimension fixes it.
+  // Rows without a vector (documents that are not embedded chunks) are
+  // stored with a null one.
   int64_t dimension = col.info.dimension;
-  const bool sets_dimension = dimension == 0 && n > 0;
+  size_t first_vector = n;
+  for (size_t k = 0; k < n && first_vector == n; ++k) {
+    if (!batch.values.IsNull(row_at(k))) first_vector = k;
+  }
+  const bool sets_dimension = dimension == 0 && first_vector < n;
   if (sets_dimension) {
-    dimension = static_cast<int64_t>(batch.values.Length(row_at(0)));
+    const size_t r0 = row_at(first_vector);
+    dimension = static_cast<int64_t>(batch.values.Length(r0));
     if (dimension == 0) {
-      return Status::InvalidArgument("row " + std::to_string(row_at(0)) + " (id '" +
-                                     std::string(batch.id.Get(row_at(0))) +
-                                     "') has an empty vector");
+      return Status::InvalidArgument("row " + std::to_string(r0) + " (id '" +
+                                     std::string(batch.id.Get(r0)) + "') has an empty vector");
     }
   }
   for (size_t k = 0; k < n; ++k) {
     const size_t r = row_at(k);
+    if (batch.values.IsNull(r)) continue;
     if (static_cast<int64_t>(batch.values.Length(r)) != dimension) {
       return Status::InvalidArgument(
           "row " + std::to_string(r) + " (id '" + std::string(batch.id.Get(r)) + "') has " +

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Backup and restore of a large collection, with peak memory.
+#
+#   bench/warehouse.sh [records] [dimension]      (default 1000000 x 64)
+#
+# Generates a JSONL file, imports it, then times `backup` and `restore`
+# under /usr/bin/time -v and prints wall time and peak RSS for each, so
+# memory can be compared across sizes (it should stay flat).
+set -euo pipefail
+N=${1:-1000000}
+DIM=${2:-64}
+BIN=${TRIBUTARY_BIN:-$(dirname "$0")/../build/tributary}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tributary-wh-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+python3 - "$N" "$DIM" > "$WORK/in.jsonl" <<'PY'
+import sys, random
+n, dim = int(sys.argv[1]), int(sys.argv[2])
+rnd = random.Random(7)
+out = sys.stdout
+for i in range(n):
+    vec = ",".join("%.6g" % rnd.uniform(-1, 1) for _ in range(dim))
+    out.write('{"id":"r%d","document_id":"d%d","values":[%s],"content":"chunk %d of a document","metadata":{"i":%d,"tag":"t%d"}}\n'
+              % (i, i // 10, vec, i, i, i % 7))
+PY
+echo "input: $N records x $DIM dims, $(du -h "$WORK/in.jsonl" | cut -f1)"
+
+measure() {  # label, command...
+  local label=$1; shift
+  /usr/bin/time -v "$@" > "$WORK/out" 2> "$WORK/time" || { cat "$WORK/time"; exit 1; }
+  local wall rss
+  wall=$(grep "Elapsed (wall clock)" "$WORK/time" | awk '{print $NF}')
+  rss=$(grep "Maximum resident set size" "$WORK/time" | awk '{print $NF}')
+  printf '%-10s wall %-10s peak RSS %7.1f MiB\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)"
+}
+
+measure import "$BIN" --data-dir "$WORK/store" import-data -q --collection big --input-file "$WORK/in.jsonl" --batch-size 1000
+rm "$WORK/in.jsonl"
+measure backup "$BIN" --data-dir "$WORK/store" backup -q --backup-dir "$WORK/backups"
+measure verify "$BIN" --data-dir "$WORK/store" verify --backup-dir "$WORK/backups"
+measure restore "$BIN" --data-dir "$WORK/store" restore -q --confirm --backup-dir "$WORK/backups"
+"$BIN" --data-dir "$WORK/store" collections list
