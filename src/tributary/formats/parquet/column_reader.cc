@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "tributary/formats/parquet/codec.h"
 #include "tributary/formats/parquet/encoding.h"
 
@@ -27,6 +29,21 @@ size_t FixedWidth(const LeafColumn& leaf) {
 
 uint32_t LoadLe32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
+}
+
+// The largest level, negative levels counting as above any maximum.
+// Written as plain reductions so the compiler vectorizes them.
+uint16_t MaxLevel(const int16_t* p, size_t n) {
+  uint16_t m = 0;
+  for (size_t i = 0; i < n; ++i) m = std::max(m, static_cast<uint16_t>(p[i]));
+  return m;
+}
+
+// How many levels equal v (n <= kMaxPageEntries, so 32 bits suffice).
+size_t CountEqual(const int16_t* p, size_t n, int16_t v) {
+  uint32_t c = 0;
+  for (size_t i = 0; i < n; ++i) c += p[i] == v;
+  return c;
 }
 
 const char* EncodingName(Encoding::type e) {
@@ -268,19 +285,13 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
   // Count non-null values and check the levels' ranges.
   size_t nn = num_entries;
   if (leaf_->max_def > 0) {
-    nn = 0;
-    const int16_t maxd = leaf_->max_def;
-    bool bad = false;
-    for (size_t i = 0; i < num_entries; ++i) {
-      nn += defs_[i] == maxd;
-      bad |= defs_[i] > maxd || defs_[i] < 0;
+    if (MaxLevel(defs_.data(), num_entries) > static_cast<uint16_t>(leaf_->max_def)) {
+      return Corrupt("definition level above the column's maximum");
     }
-    if (bad) return Corrupt("definition level above the column's maximum");
+    nn = CountEqual(defs_.data(), num_entries, leaf_->max_def);
   }
-  if (leaf_->max_rep > 0) {
-    bool bad = false;
-    for (size_t i = 0; i < num_entries; ++i) bad |= reps_[i] > leaf_->max_rep || reps_[i] < 0;
-    if (bad) return Corrupt("repetition level above the column's maximum");
+  if (leaf_->max_rep > 0 && MaxLevel(reps_.data(), num_entries) > static_cast<uint16_t>(leaf_->max_rep)) {
+    return Corrupt("repetition level above the column's maximum");
   }
   num_values_ = nn;
   values_seen_ += static_cast<int64_t>(num_entries);

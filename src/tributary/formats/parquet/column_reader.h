@@ -49,6 +49,7 @@ class ColumnChunkReader {
   int16_t def(size_t i) const { return leaf_->max_def == 0 ? 0 : defs_[i]; }
   int16_t rep(size_t i) const { return leaf_->max_rep == 0 ? 0 : reps_[i]; }
   const int16_t* defs() const { return leaf_->max_def == 0 ? nullptr : defs_.data(); }
+  const int16_t* reps() const { return leaf_->max_rep == 0 ? nullptr : reps_.data(); }
   size_t num_values() const { return num_values_; }
 
   // Value v among the non-null values of the page.
@@ -93,6 +94,10 @@ class ColumnChunkReader {
   // True when the page's values are plain FLOATs in one array (fast path).
   const float* PlainFloats() const {
     return !dict_ && leaf_->physical == fmt::Type::FLOAT ? reinterpret_cast<const float*>(fixed_) : nullptr;
+  }
+  // The same for DOUBLEs (unaligned: read with memcpy).
+  const uint8_t* PlainDoubles() const {
+    return !dict_ && leaf_->physical == fmt::Type::DOUBLE ? fixed_ : nullptr;
   }
 
   uint64_t bytes_consumed() const { return pos_ - start_; }

@@ -3,6 +3,10 @@
 #include <cstring>
 #include <optional>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "tributary/formats/parquet/column_reader.h"
 #include "tributary/formats/parquet/nested_reader.h"
 #include "tributary/formats/parquet/schema.h"
@@ -14,6 +18,24 @@ namespace tributary::parquet {
 namespace {
 
 constexpr size_t kMaxFooterBytes = 256u << 20;
+
+// From entry e, the end of the run of entries that continue the current row
+// with a present element (definition level max_def, repetition level not 0).
+size_t ElementRunEnd(const int16_t* defs, const int16_t* reps, size_t e, size_t n, int16_t max_def) {
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128(), md = _mm_set1_epi16(max_def), ones = _mm_set1_epi16(-1);
+  while (e + 8 <= n) {
+    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(defs + e));
+    const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(reps + e));
+    const __m128i stop = _mm_or_si128(_mm_cmpeq_epi16(r, zero), _mm_xor_si128(_mm_cmpeq_epi16(d, md), ones));
+    const int mask = _mm_movemask_epi8(stop);
+    if (mask != 0) return e + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask))) / 2;
+    e += 8;
+  }
+#endif
+  while (e < n && defs[e] == max_def && reps[e] != 0) ++e;
+  return e;
+}
 
 struct FieldPlan {
   const TopField* top = nullptr;
@@ -298,15 +320,29 @@ Status ParquetReader::ReadList(FieldPlan* p) {
     // Fast path: a run of present floats in the same page.
     if (to_vector && p->e < r.entries()) {
       const float* floats = r.PlainFloats();
+      const uint8_t* doubles = floats ? nullptr : r.PlainDoubles();
       const int16_t* defs = r.defs();
-      if (floats && defs) {
-        size_t e = p->e, v = p->v;
-        const size_t n = r.entries();
-        while (e < n && defs[e] == max_def && r.rep(e) != 0) ++e;
+      const int16_t* reps = r.reps();
+      if ((floats || doubles) && defs && reps) {
+        const size_t v = p->v;
+        const size_t e = ElementRunEnd(defs, reps, p->e, r.entries(), max_def);
         if (e > p->e) {
-          vec->insert(vec->end(), floats + v, floats + v + (e - p->e));
-          element += e - p->e;
-          p->v += e - p->e;
+          const size_t k = e - p->e;
+          if (floats) {
+            vec->insert(vec->end(), floats + v, floats + v + k);
+          } else {
+            const size_t old = vec->size();
+            vec->resize(old + k);
+            float* out = vec->data() + old;
+            const uint8_t* src = doubles + v * 8;
+            for (size_t i = 0; i < k; ++i) {
+              double d;
+              std::memcpy(&d, src + i * 8, 8);
+              out[i] = static_cast<float>(d);
+            }
+          }
+          element += k;
+          p->v += k;
           p->e = e;
           first = false;
         }
