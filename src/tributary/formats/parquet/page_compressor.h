@@ -32,6 +32,7 @@ struct PageJob {
   size_t raw_size = 0;     // raw.size() when submitted (raw is recycled)
   // What the page header needs besides the sizes.
   int32_t num_values = 0;
+  fmt::Encoding::type encoding = fmt::Encoding::PLAIN;
   bool done = false;
   Status status;
 };

@@ -12,6 +12,7 @@
 #endif
 
 #include "tributary/formats/parquet/codec.h"
+#include "tributary/formats/parquet/dictionary_encoder.h"
 #include "tributary/formats/parquet/encoding.h"
 #include "tributary/formats/parquet/page_compressor.h"
 #include "tributary/formats/parquet/thrift_io.h"
@@ -20,6 +21,11 @@ namespace tributary::parquet {
 namespace {
 
 constexpr size_t kMaxStatBytes = 256;
+// A string column chunk stays dictionary-encoded while its dictionary page
+// is at most this large and its first page has at most one distinct value
+// in kMaxDistinctShare.
+constexpr size_t kMaxDictionaryBytes = 1u << 20;
+constexpr size_t kMaxDistinctShare = 2;
 
 void AppendLe32(uint32_t v, std::string* out) {
   char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16), static_cast<char>(v >> 24)};
@@ -74,6 +80,8 @@ class ColumnWriter {
         compressor_(compressor),
         codec_(codec),
         bss_(bss && type_ == FieldType::kVector),
+        strings_(type_ == FieldType::kString || type_ == FieldType::kJsonObject),
+        dict_on_(strings_),
         def_(type_ == FieldType::kVector ? 2 : 1),
         rep_(1) {}
 
@@ -93,6 +101,7 @@ class ColumnWriter {
             std::string_view s = c.Get(i);
             AppendLe32(static_cast<uint32_t>(s.size()), &values_);
             values_.append(s);
+            if (dict_on_) indices_.push_back(dict_.Add(s));
             NoteString(s);
           }
           ++entries_;
@@ -166,7 +175,16 @@ class ColumnWriter {
 
   // Sends the last page of the row group to the compressor.
   Status FinishPages() {
-    if (entries_ > 0 || jobs_used_ == 0) return FlushPage();
+    if (entries_ > 0 || jobs_used_ == 0) TRIB_RETURN_NOT_OK(FlushPage());
+    if (dict_used_) {
+      if (!dict_job_) dict_job_ = std::make_unique<PageJob>();
+      std::string page = compressor_->TakeRawBuffer();
+      dict_.AppendPlain(&page);
+      dict_job_->raw_size = page.size();
+      dict_job_->num_values = static_cast<int32_t>(dict_.size());
+      dict_job_->raw = std::move(page);
+      compressor_->Submit(dict_job_.get());
+    }
     return Status::OK();
   }
 
@@ -175,6 +193,29 @@ class ColumnWriter {
   Status WriteChunk(OutputStream* out, uint64_t* pos, fmt::ColumnChunk* cc) {
     const uint64_t start = *pos;
     int64_t uncompressed_total = 0;
+    if (dict_used_) {
+      PageJob& j = *dict_job_;
+      TRIB_RETURN_NOT_OK(j.status);
+      if (j.raw_size > static_cast<size_t>(std::numeric_limits<int32_t>::max()) ||
+          j.compressed.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+        return Status::InvalidArgument("a Parquet dictionary page would exceed 2 GiB");
+      }
+      fmt::PageHeader h;
+      h.__set_type(fmt::PageType::DICTIONARY_PAGE);
+      h.__set_uncompressed_page_size(static_cast<int32_t>(j.raw_size));
+      h.__set_compressed_page_size(static_cast<int32_t>(j.compressed.size()));
+      fmt::DictionaryPageHeader dh;
+      dh.__set_num_values(j.num_values);
+      dh.__set_encoding(fmt::Encoding::PLAIN);
+      h.__set_dictionary_page_header(dh);
+      header_.clear();
+      TRIB_RETURN_NOT_OK(WriteThrift(h, &header_));
+      TRIB_RETURN_NOT_OK(out->Write(header_));
+      TRIB_RETURN_NOT_OK(out->Write(j.compressed));
+      *pos += header_.size() + j.compressed.size();
+      uncompressed_total += static_cast<int64_t>(header_.size() + j.raw_size);
+    }
+    const uint64_t data_start = *pos;
     for (size_t i = 0; i < jobs_used_; ++i) {
       PageJob& j = *jobs_[i];
       TRIB_RETURN_NOT_OK(j.status);
@@ -188,7 +229,7 @@ class ColumnWriter {
       h.__set_compressed_page_size(static_cast<int32_t>(j.compressed.size()));
       fmt::DataPageHeader dp;
       dp.__set_num_values(j.num_values);
-      dp.__set_encoding(bss_ ? fmt::Encoding::BYTE_STREAM_SPLIT : fmt::Encoding::PLAIN);
+      dp.__set_encoding(j.encoding);
       dp.__set_definition_level_encoding(fmt::Encoding::RLE);
       dp.__set_repetition_level_encoding(fmt::Encoding::RLE);
       h.__set_data_page_header(dp);
@@ -203,6 +244,7 @@ class ColumnWriter {
     md.__set_type(PhysicalType());
     std::vector<fmt::Encoding::type> enc = {bss_ ? fmt::Encoding::BYTE_STREAM_SPLIT : fmt::Encoding::PLAIN,
                                             fmt::Encoding::RLE};
+    if (dict_used_) enc.push_back(fmt::Encoding::RLE_DICTIONARY);
     md.__set_encodings(enc);
     std::vector<std::string> path = {std::string(FieldName(field_))};
     if (type_ == FieldType::kVector) {
@@ -214,7 +256,8 @@ class ColumnWriter {
     md.__set_num_values(chunk_values_);
     md.__set_total_uncompressed_size(uncompressed_total);
     md.__set_total_compressed_size(static_cast<int64_t>(*pos - start));
-    md.__set_data_page_offset(static_cast<int64_t>(start));
+    md.__set_data_page_offset(static_cast<int64_t>(data_start));
+    if (dict_used_) md.__set_dictionary_page_offset(static_cast<int64_t>(start));
     fmt::Statistics st;
     st.__set_null_count(chunk_nulls_);
     if (chunk_has_minmax_) {
@@ -232,6 +275,9 @@ class ColumnWriter {
     jobs_used_ = 0;
     buffered_ = 0;
     chunk_values_ = chunk_nulls_ = 0;
+    dict_.Clear();
+    dict_on_ = strings_;
+    dict_used_ = false;
     chunk_has_minmax_ = false;
     return Status::OK();
   }
@@ -331,9 +377,25 @@ class ColumnWriter {
     def_.Finish(&levels_);
     AppendLe32(static_cast<uint32_t>(levels_.size()), &page);
     page.append(levels_);
-    if (bss_) {
+    job.encoding = bss_ ? fmt::Encoding::BYTE_STREAM_SPLIT : fmt::Encoding::PLAIN;
+    if (dict_on_) {
+      // The first page decides whether the chunk is worth a dictionary;
+      // past the dictionary size limit the chunk falls back to PLAIN.
+      const size_t present = indices_.size();
+      if (!dict_used_ && dict_.size() * kMaxDistinctShare > present) {
+        dict_on_ = false;
+        dict_.Clear();
+      } else {
+        EncodeDictionaryIndices(indices_.data(), present, dict_.size(), &page);
+        job.encoding = fmt::Encoding::RLE_DICTIONARY;
+        dict_used_ = true;
+        if (dict_.page_bytes() > kMaxDictionaryBytes) dict_on_ = false;
+      }
+      indices_.clear();
+    }
+    if (job.encoding == fmt::Encoding::BYTE_STREAM_SPLIT) {
       EncodeByteStreamSplit(reinterpret_cast<const uint8_t*>(values_.data()), 4, values_.size() / 4, &page);
-    } else {
+    } else if (job.encoding == fmt::Encoding::PLAIN) {
       page.append(values_);
     }
     if (entries_ > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
@@ -357,11 +419,18 @@ class ColumnWriter {
   PageCompressor* compressor_;
   fmt::CompressionCodec::type codec_;
   bool bss_;
+  bool strings_;
+  bool dict_on_;  // this chunk's next page is dictionary-encoded
   HybridEncoder def_, rep_;
   std::string values_, levels_, header_;
   std::vector<std::unique_ptr<PageJob>> jobs_;  // this row group's pages: [0, jobs_used_)
   size_t jobs_used_ = 0;
   size_t buffered_ = 0;  // raw bytes of the row group's pages
+  // Dictionary encoding (string columns).
+  bool dict_used_ = false;  // some page of this chunk is
+  StringDictionary dict_;
+  std::vector<uint32_t> indices_;  // the current page's
+  std::unique_ptr<PageJob> dict_job_;
   size_t entries_ = 0;
   int64_t nulls_ = 0;
   // Page statistics.
