@@ -4,6 +4,10 @@
 
 #include <algorithm>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "tributary/formats/parquet/codec.h"
 #include "tributary/formats/parquet/encoding.h"
 
@@ -31,18 +35,44 @@ uint32_t LoadLe32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
 }
 
-// The largest level, negative levels counting as above any maximum.
-// Written as plain reductions so the compiler vectorizes them.
-uint16_t MaxLevel(const int16_t* p, size_t n) {
-  uint16_t m = 0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, static_cast<uint16_t>(p[i]));
-  return m;
+// Whether every level lies in [0, max].
+bool LevelsInRange(const int16_t* p, size_t n, int16_t max) {
+  size_t i = 0;
+  int16_t lo = 0, hi = 0;
+#if defined(__SSE2__)
+  __m128i vlo = _mm_setzero_si128(), vhi = _mm_setzero_si128();
+  for (; i + 8 <= n; i += 8) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    vlo = _mm_min_epi16(vlo, x);
+    vhi = _mm_max_epi16(vhi, x);
+  }
+  alignas(16) int16_t l[8], h[8];
+  _mm_store_si128(reinterpret_cast<__m128i*>(l), vlo);
+  _mm_store_si128(reinterpret_cast<__m128i*>(h), vhi);
+  for (int k = 0; k < 8; ++k) {
+    lo = std::min(lo, l[k]);
+    hi = std::max(hi, h[k]);
+  }
+#endif
+  for (; i < n; ++i) {
+    lo = std::min(lo, p[i]);
+    hi = std::max(hi, p[i]);
+  }
+  return lo >= 0 && hi <= max;
 }
 
-// How many levels equal v (n <= kMaxPageEntries, so 32 bits suffice).
+// How many levels equal v.
 size_t CountEqual(const int16_t* p, size_t n, int16_t v) {
-  uint32_t c = 0;
-  for (size_t i = 0; i < n; ++i) c += p[i] == v;
+  size_t c = 0, i = 0;
+#if defined(__SSE2__)
+  const __m128i vv = _mm_set1_epi16(v);
+  for (; i + 8 <= n; i += 8) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    c += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi16(x, vv)))));
+  }
+  c /= 2;  // two mask bits per level
+#endif
+  for (; i < n; ++i) c += p[i] == v;
   return c;
 }
 
@@ -285,12 +315,12 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
   // Count non-null values and check the levels' ranges.
   size_t nn = num_entries;
   if (leaf_->max_def > 0) {
-    if (MaxLevel(defs_.data(), num_entries) > static_cast<uint16_t>(leaf_->max_def)) {
+    if (!LevelsInRange(defs_.data(), num_entries, leaf_->max_def)) {
       return Corrupt("definition level above the column's maximum");
     }
     nn = CountEqual(defs_.data(), num_entries, leaf_->max_def);
   }
-  if (leaf_->max_rep > 0 && MaxLevel(reps_.data(), num_entries) > static_cast<uint16_t>(leaf_->max_rep)) {
+  if (leaf_->max_rep > 0 && !LevelsInRange(reps_.data(), num_entries, leaf_->max_rep)) {
     return Corrupt("repetition level above the column's maximum");
   }
   num_values_ = nn;
