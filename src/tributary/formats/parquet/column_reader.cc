@@ -163,6 +163,12 @@ Status ColumnChunkReader::ReadHeader(fmt::PageHeader* h, uint32_t* header_len) {
 }
 
 Status ColumnChunkReader::NextPage(bool* eof) {
+  int64_t unused = 0;
+  return NextPageOrSkip(0, eof, &unused);
+}
+
+Status ColumnChunkReader::NextPageOrSkip(int64_t skippable_rows, bool* eof, int64_t* skipped_rows) {
+  *skipped_rows = 0;
   while (true) {
     if (pos_ >= end_ || values_seen_ >= chunk_values_) {
       if (values_seen_ < chunk_values_) {
@@ -176,6 +182,29 @@ Status ColumnChunkReader::NextPage(bool* eof) {
     fmt::PageHeader h;
     uint32_t header_len = 0;
     TRIB_RETURN_NOT_OK(ReadHeader(&h, &header_len));
+    if (skippable_rows > 0) {
+      // A data page whose row count its header states (v2 pages; v1 pages
+      // of columns without repetition) is stepped over unread when all its
+      // rows are to be skipped.
+      int64_t rows = -1, values = -1;
+      if (h.type == PageType::DATA_PAGE_V2 && h.__isset.data_page_header_v2) {
+        rows = h.data_page_header_v2.num_rows;
+        values = h.data_page_header_v2.num_values;
+      } else if (h.type == PageType::DATA_PAGE && h.__isset.data_page_header && leaf_->max_rep == 0) {
+        rows = values = h.data_page_header.num_values;
+      }
+      if (rows >= 0 && values >= 0 && rows <= skippable_rows && h.compressed_page_size >= 0 &&
+          static_cast<uint64_t>(h.compressed_page_size) <= end_ - pos_ - header_len &&
+          values <= chunk_values_ - values_seen_) {
+        pos_ += header_len + static_cast<uint64_t>(h.compressed_page_size);
+        values_seen_ += values;
+        ++page_index_;
+        *skipped_rows = rows;
+        *eof = false;
+        entries_ = num_values_ = 0;
+        return Status::OK();
+      }
+    }
     bool data_page = false;
     TRIB_RETURN_NOT_OK(LoadPage(h, header_len, &data_page));
     if (data_page) {
@@ -183,6 +212,45 @@ Status ColumnChunkReader::NextPage(bool* eof) {
       return Status::OK();
     }
   }
+}
+
+Status ColumnChunkReader::SkipRows(int64_t n, size_t* e, size_t* v) {
+  const int16_t max_def = leaf_->max_def;
+  bool continuing = false;  // inside a skipped row that may go on in the next page
+  while (n > 0 || continuing) {
+    if (*e >= entries_) {
+      bool eof = false;
+      int64_t skipped = 0;
+      TRIB_RETURN_NOT_OK(NextPageOrSkip(continuing ? 0 : n, &eof, &skipped));
+      *e = *v = 0;
+      if (eof) {
+        if (n > 0) return Corrupt("the column ends before the row group's last row");
+        return Status::OK();
+      }
+      n -= skipped;
+      continue;
+    }
+    if (leaf_->max_rep == 0) {
+      const size_t k = static_cast<size_t>(std::min<int64_t>(n, static_cast<int64_t>(entries_ - *e)));
+      *v += max_def == 0 ? k : CountEqual(defs_.data() + *e, k, max_def);
+      *e += k;
+      n -= static_cast<int64_t>(k);
+      continue;
+    }
+    // Rows start at entries of repetition level 0.
+    size_t j = *e;
+    for (; j < entries_; ++j) {
+      if (reps_[j] == 0) {
+        if (n == 0) break;
+        --n;
+      }
+      if (max_def == 0 || defs_[j] == max_def) ++*v;
+    }
+    *e = j;
+    continuing = j == entries_;  // the last skipped row may continue
+    if (j < entries_) break;
+  }
+  return Status::OK();
 }
 
 Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page) {

@@ -44,6 +44,13 @@ class ColumnChunkReader {
   // the way). Sets *eof at the end of the chunk instead.
   Status NextPage(bool* eof);
 
+  // Moves a cursor (entry *e and value *v of the current page, at the start
+  // of a row) forward by n rows, loading pages as needed. Data pages whose
+  // row count the header states (v2 pages; v1 pages of columns without
+  // repetition) and that lie wholly inside the skipped rows are stepped over
+  // without being read or decompressed.
+  Status SkipRows(int64_t n, size_t* e, size_t* v);
+
   // The current page: level entries (one per value slot, nulls included).
   size_t entries() const { return entries_; }
   int16_t def(size_t i) const { return leaf_->max_def == 0 ? 0 : defs_[i]; }
@@ -106,6 +113,9 @@ class ColumnChunkReader {
  private:
   Status Corrupt(const std::string& what) const;
   Status ReadHeader(fmt::PageHeader* h, uint32_t* header_len);
+  // NextPage, but a data page of at most skippable_rows rows (by its
+  // header) is skipped unread; *skipped_rows then says how many.
+  Status NextPageOrSkip(int64_t skippable_rows, bool* eof, int64_t* skipped_rows);
   Status LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page);
   Status ReadDictionary(const fmt::PageHeader& h, const uint8_t* p, size_t n);
   Status DecodeLevels(fmt::Encoding::type enc, int16_t max, const uint8_t* p, size_t n, bool prefixed,

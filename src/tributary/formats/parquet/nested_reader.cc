@@ -73,6 +73,11 @@ Status NestedFieldReader::NextRow(std::string* json) {
   return EmitField(field_->node, json);
 }
 
+Status NestedFieldReader::SkipRows(int64_t n) {
+  for (LeafState& s : leaves_) TRIB_RETURN_NOT_OK(s.reader->SkipRows(n, &s.e, &s.v));
+  return Status::OK();
+}
+
 bool NestedFieldReader::KeysAreText(int key_node) const {
   const SchemaNode& k = schema_->nodes()[static_cast<size_t>(key_node)];
   if (k.leaf < 0 || k.repeated) return false;

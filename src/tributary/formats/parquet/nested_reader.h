@@ -33,6 +33,8 @@ class NestedFieldReader {
 
   // Replaces *json with the next row's value ("null" when the field is null).
   Status NextRow(std::string* json);
+  // Steps over n rows without assembling them.
+  Status SkipRows(int64_t n);
 
  private:
   struct Entry {

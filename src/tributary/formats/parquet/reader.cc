@@ -73,12 +73,24 @@ class ParquetReader final : public RecordReader {
         }
         if (n == 0 || next_rg_ >= meta_.row_groups.size()) return Status::OK();
       }
-      RecordBatch scratch;
-      std::vector<RowError> errors;
-      TRIB_RETURN_NOT_OK(ReadRows(&scratch, &errors, static_cast<size_t>(std::min<int64_t>(n, 4096))));
-      const int64_t got = static_cast<int64_t>(scratch.num_rows() + errors.size());
-      if (got == 0) return Status::OK();
-      n -= got;
+      if (rg_rows_left_ == 0) TRIB_RETURN_NOT_OK(OpenRowGroup(next_rg_++));
+      // Inside a row group: every column steps over the rows, skipping
+      // whole pages where their headers allow, without building records.
+      const int64_t k = std::min(n, rg_rows_left_);
+      for (FieldPlan& p : plans_) {
+        if (p.nested) {
+          TRIB_RETURN_NOT_OK(p.nested->SkipRows(k));
+        } else {
+          TRIB_RETURN_NOT_OK(p.reader->SkipRows(k, &p.e, &p.v));
+        }
+      }
+      rg_rows_left_ -= k;
+      records_read_ += k;
+      n -= k;
+      if (rg_rows_left_ == 0) {
+        bytes_done_ += rg_bytes_;
+        rg_rows_total_ = 0;
+      }
     }
     return Status::OK();
   }
