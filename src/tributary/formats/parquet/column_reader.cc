@@ -1,6 +1,7 @@
 #include "tributary/formats/parquet/column_reader.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 
@@ -214,6 +215,37 @@ Status ColumnChunkReader::NextPageOrSkip(int64_t skippable_rows, bool* eof, int6
   }
 }
 
+Status ColumnChunkReader::StreamZstd(uint64_t offset, size_t csize, uint8_t* out, size_t usize, uint32_t* crc) {
+  if (!dctx_) dctx_.reset(ZSTD_createDCtx());
+  if (!dctx_) return Status::Internal("zstd: out of memory");
+  ZSTD_DCtx_reset(dctx_.get(), ZSTD_reset_session_only);
+  uint8_t* slice = Reserve(&raw_, &raw_cap_, kStreamSliceBytes);
+  uLong c = crc32(0L, Z_NULL, 0);
+  ZSTD_outBuffer ob{out, usize, 0};
+  size_t last = 1;
+  for (size_t done = 0; done < csize;) {
+    const size_t n = std::min(kStreamSliceBytes, csize - done);
+    TRIB_RETURN_NOT_OK(file_->ReadAt(offset + done, n, reinterpret_cast<char*>(slice)));
+    c = crc32(c, slice, static_cast<uInt>(n));
+    done += n;
+    ZSTD_inBuffer ib{slice, n, 0};
+    while (ib.pos < ib.size) {
+      const size_t in_before = ib.pos, out_before = ob.pos;
+      last = ZSTD_decompressStream(dctx_.get(), &ob, &ib);
+      if (ZSTD_isError(last)) return Corrupt(std::string("zstd page: ") + ZSTD_getErrorName(last));
+      if (ib.pos == in_before && ob.pos == out_before) {  // the output is full and more would come
+        return Corrupt("zstd page: decompresses to more than the " + std::to_string(usize) + " bytes its header states");
+      }
+    }
+  }
+  if (last != 0 || ob.pos != usize) {
+    return Corrupt("zstd page: decompresses to " + std::to_string(ob.pos) + " bytes, not the " + std::to_string(usize) +
+                   " its header states");
+  }
+  *crc = static_cast<uint32_t>(c);
+  return Status::OK();
+}
+
 Status ColumnChunkReader::SkipRows(int64_t n, size_t* e, size_t* v) {
   const int16_t max_def = leaf_->max_def;
   bool continuing = false;  // inside a skipped row that may go on in the next page
@@ -272,10 +304,13 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
     return Corrupt("page at offset " + std::to_string(page_start) + " claims " + std::to_string(usize) +
                    " bytes uncompressed, over the " + std::to_string(kMaxPageBytes) + "-byte limit");
   }
-  uint8_t* raw = Reserve(&raw_, &raw_cap_, csize);
-  TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
   ++page_index_;
-  if (h.__isset.crc) {
+  // Large zstd data pages (v1) are read in slices and decompressed as they
+  // come, so the compressed page is never whole in memory.
+  const bool stream = codec_ == fmt::CompressionCodec::ZSTD && h.type == PageType::DATA_PAGE && csize > kStreamPageBytes;
+  uint8_t* raw = stream ? nullptr : Reserve(&raw_, &raw_cap_, csize);
+  if (!stream) TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+  if (h.__isset.crc && !stream) {
     // CRC-32 of the page as stored (after compression), when the writer set one.
     uLong crc = crc32(0L, Z_NULL, 0);
     for (size_t done = 0; done < csize;) {
@@ -313,8 +348,17 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
     num_entries = static_cast<size_t>(dp.num_values);
     encoding = dp.encoding;
     uint8_t* out = Reserve(&page_, &page_cap_, usize);
-    Status st = Decompress(codec_, raw, csize, out, usize);
-    if (!st.ok()) return Corrupt(st.message());
+    if (stream) {
+      uint32_t crc = 0;
+      TRIB_RETURN_NOT_OK(StreamZstd(body, csize, out, usize, &crc));
+      if (h.__isset.crc && crc != static_cast<uint32_t>(h.crc)) {
+        return Corrupt("page " + std::to_string(page_index_) + " (at offset " + std::to_string(page_start) +
+                       ") fails its CRC check: the page is corrupt");
+      }
+    } else {
+      Status st = Decompress(codec_, raw, csize, out, usize);
+      if (!st.ok()) return Corrupt(st.message());
+    }
     values = out;
     values_len = usize;
   } else {

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include <zstd.h>
+
 #include "tributary/core/status.h"
 #include "tributary/formats/parquet/schema.h"
 #include "tributary/formats/parquet/thrift_io.h"
@@ -31,6 +33,10 @@ namespace tributary::parquet {
 // Caps on what one page may make the reader allocate.
 inline constexpr size_t kMaxPageBytes = 256u << 20;
 inline constexpr size_t kMaxPageEntries = 32u << 20;
+// zstd pages larger than this (compressed) are read and decompressed in
+// slices of kStreamSliceBytes.
+inline constexpr size_t kStreamPageBytes = 16u << 20;
+inline constexpr size_t kStreamSliceBytes = 4u << 20;
 
 class ColumnChunkReader {
  public:
@@ -117,6 +123,7 @@ class ColumnChunkReader {
   // header) is skipped unread; *skipped_rows then says how many.
   Status NextPageOrSkip(int64_t skippable_rows, bool* eof, int64_t* skipped_rows);
   Status LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page);
+  Status StreamZstd(uint64_t offset, size_t csize, uint8_t* out, size_t usize, uint32_t* crc);
   Status ReadDictionary(const fmt::PageHeader& h, const uint8_t* p, size_t n);
   Status DecodeLevels(fmt::Encoding::type enc, int16_t max, const uint8_t* p, size_t n, bool prefixed,
                       size_t count, std::vector<int16_t>* out, size_t* used);
@@ -134,6 +141,10 @@ class ColumnChunkReader {
 
   // Buffers, reused across pages.
   std::unique_ptr<uint8_t[]> raw_, page_, dict_page_;
+  struct DctxFree {
+    void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+  };
+  std::unique_ptr<ZSTD_DCtx, DctxFree> dctx_;
   size_t raw_cap_ = 0, page_cap_ = 0, dict_page_cap_ = 0;
   std::string header_buf_;
 
