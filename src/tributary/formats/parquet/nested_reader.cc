@@ -51,6 +51,9 @@ Status NestedFieldReader::Gather(LeafState* s) {
     if (en.def == max_def) AppendValueJson(*s->leaf, r, s->v++, &s->text);
     if (s->text.size() > kMaxPageBytes) return Status::InvalidData(r.where() + ": a row's value is too large");
     en.end = static_cast<uint32_t>(s->text.size());
+    if (s->entries.size() >= kMaxPageEntries) {
+      return Status::InvalidData(r.where() + ": a row holds more than " + std::to_string(kMaxPageEntries) + " values");
+    }
     s->entries.push_back(en);
     ++s->e;
     while (s->e >= r.entries()) {

@@ -604,8 +604,10 @@ class ParquetWriter final : public RecordWriter {
   OutputStream* out_;
   WriteOptions options_;
   fmt::CompressionCodec::type codec_ = fmt::CompressionCodec::ZSTD;
-  std::unique_ptr<PageCompressor> compressor_;
   std::vector<std::unique_ptr<ColumnWriter>> columns_;
+  // Declared after the columns so it is destroyed first: its workers stop
+  // before the pages they may be compressing go away.
+  std::unique_ptr<PageCompressor> compressor_;
   std::vector<fmt::RowGroup> row_groups_;
   uint64_t pos_ = 0;
   int64_t rg_rows_ = 0, total_rows_ = 0;
