@@ -66,12 +66,19 @@ bool LevelsInRange(const int16_t* p, size_t n, int16_t max) {
 size_t CountEqual(const int16_t* p, size_t n, int16_t v) {
   size_t c = 0, i = 0;
 #if defined(__SSE2__)
+  // Each lane counts down by one per match (cmpeq gives -1); lanes are
+  // folded into c before they could wrap.
   const __m128i vv = _mm_set1_epi16(v);
-  for (; i + 8 <= n; i += 8) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    c += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi16(x, vv)))));
+  while (i + 8 <= n) {
+    __m128i acc = _mm_setzero_si128();
+    const size_t stop = std::min(n - (n - i) % 8, i + 8 * 32000);
+    for (; i < stop; i += 8) {
+      acc = _mm_add_epi16(acc, _mm_cmpeq_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), vv));
+    }
+    alignas(16) int16_t lanes[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
+    for (int16_t x : lanes) c += static_cast<size_t>(-static_cast<int>(x));
   }
-  c /= 2;  // two mask bits per level
 #endif
   for (; i < n; ++i) c += p[i] == v;
   return c;
