@@ -32,6 +32,16 @@ size_t FixedWidth(const LeafColumn& leaf) {
   }
 }
 
+bool CrcMatches(const uint8_t* p, size_t n, int32_t expected) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < n;) {
+    const size_t step = std::min<size_t>(n - done, 1u << 30);
+    crc = crc32(crc, p + done, static_cast<uInt>(step));
+    done += step;
+  }
+  return static_cast<uint32_t>(crc) == static_cast<uint32_t>(expected);
+}
+
 uint32_t LoadLe32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
 }
@@ -140,6 +150,7 @@ Status ColumnChunkReader::Open(const fmt::ColumnChunk& chunk, uint64_t data_end)
                    std::to_string(md.total_compressed_size) + ") lies outside the file's data");
   }
   if (md.num_values < 0) return Corrupt("negative value count");
+  if (pf_.valid()) pf_.get();
   start_ = pos_ = static_cast<uint64_t>(start);
   end_ = start_ + static_cast<uint64_t>(md.total_compressed_size);
   chunk_values_ = md.num_values;
@@ -150,21 +161,21 @@ Status ColumnChunkReader::Open(const fmt::ColumnChunk& chunk, uint64_t data_end)
   return Status::OK();
 }
 
-Status ColumnChunkReader::ReadHeader(fmt::PageHeader* h, uint32_t* header_len) {
-  const uint64_t left = end_ - pos_;
+Status ColumnChunkReader::ReadHeader(uint64_t at, std::string* buf, fmt::PageHeader* h, uint32_t* header_len) const {
+  const uint64_t left = end_ - at;
   size_t window = static_cast<size_t>(std::min<uint64_t>(left, 256));
   while (true) {
-    header_buf_.resize(window);
-    TRIB_RETURN_NOT_OK(file_->ReadAt(pos_, window, header_buf_.data()));
+    buf->resize(window);
+    TRIB_RETURN_NOT_OK(file_->ReadAt(at, window, buf->data()));
     uint32_t len = static_cast<uint32_t>(window);
     *h = fmt::PageHeader();
-    Status st = ReadThrift(reinterpret_cast<const uint8_t*>(header_buf_.data()), &len, h, "page header");
+    Status st = ReadThrift(reinterpret_cast<const uint8_t*>(buf->data()), &len, h, "page header");
     if (st.ok()) {
       *header_len = len;
       return Status::OK();
     }
     if (window >= left || window >= (64u << 20)) {
-      return Corrupt(st.message() + " (at offset " + std::to_string(pos_) + ")");
+      return Corrupt(st.message() + " (at offset " + std::to_string(at) + ")");
     }
     window = static_cast<size_t>(std::min<uint64_t>(left, window * 16));
   }
@@ -189,7 +200,16 @@ Status ColumnChunkReader::NextPageOrSkip(int64_t skippable_rows, bool* eof, int6
     }
     fmt::PageHeader h;
     uint32_t header_len = 0;
-    TRIB_RETURN_NOT_OK(ReadHeader(&h, &header_len));
+    bool prefetched = false;
+    if (pf_.valid()) {
+      pf_.get();  // waits for the worker
+      if (pf_status_.ok() && pf_pos_ == pos_ && pf_fetched_ && skippable_rows == 0) {
+        h = std::move(pf_h_);
+        header_len = pf_header_len_;
+        prefetched = true;
+      }
+    }
+    if (!prefetched) TRIB_RETURN_NOT_OK(ReadHeader(pos_, &header_buf_, &h, &header_len));
     if (skippable_rows > 0) {
       // A data page whose row count its header states (v2 pages; v1 pages
       // of columns without repetition) is stepped over unread when all its
@@ -214,8 +234,9 @@ Status ColumnChunkReader::NextPageOrSkip(int64_t skippable_rows, bool* eof, int6
       }
     }
     bool data_page = false;
-    TRIB_RETURN_NOT_OK(LoadPage(h, header_len, &data_page));
+    TRIB_RETURN_NOT_OK(LoadPage(h, header_len, prefetched, &data_page));
     if (data_page) {
+      if (prefetch_) StartPrefetch();
       *eof = false;
       return Status::OK();
     }
@@ -292,7 +313,42 @@ Status ColumnChunkReader::SkipRows(int64_t n, size_t* e, size_t* v) {
   return Status::OK();
 }
 
-Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page) {
+void ColumnChunkReader::StartPrefetch() {
+  if (pos_ >= end_ || values_seen_ >= chunk_values_) return;
+  pf_pos_ = pos_;
+  pf_ = std::async(std::launch::async, [this] {
+    pf_fetched_ = false;
+    pf_status_ = FetchV1Page(pf_pos_, &pf_h_, &pf_header_len_, &pf_fetched_);
+  });
+}
+
+// Reads the page at `at` into pf_page_ (decompressed) when it is a v1 data
+// page of ordinary size; otherwise only its header is read and *fetched
+// stays false. Runs on a worker thread: touches only pf_* members and the
+// file.
+Status ColumnChunkReader::FetchV1Page(uint64_t at, fmt::PageHeader* h, uint32_t* header_len, bool* fetched) {
+  TRIB_RETURN_NOT_OK(ReadHeader(at, &pf_header_buf_, h, header_len));
+  if (h->type != PageType::DATA_PAGE || !h->__isset.data_page_header || h->compressed_page_size < 0 ||
+      h->uncompressed_page_size < 0) {
+    return Status::OK();
+  }
+  const uint64_t body = at + *header_len;
+  const size_t csize = static_cast<size_t>(h->compressed_page_size);
+  const size_t usize = static_cast<size_t>(h->uncompressed_page_size);
+  if (csize > end_ - body || usize > kMaxPageBytes ||
+      (codec_ == fmt::CompressionCodec::ZSTD && csize > kStreamPageBytes)) {
+    return Status::OK();  // left to the reading thread, which reports or streams it
+  }
+  uint8_t* raw = Reserve(&pf_raw_, &pf_raw_cap_, csize);
+  TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+  if (h->__isset.crc && !CrcMatches(raw, csize, h->crc)) return Status::OK();  // reported by the reading thread
+  uint8_t* out = Reserve(&pf_page_, &pf_page_cap_, usize);
+  if (!Decompress(codec_, raw, csize, out, usize).ok()) return Status::OK();  // likewise
+  *fetched = true;
+  return Status::OK();
+}
+
+Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool prefetched, bool* data_page) {
   *data_page = false;
   if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) return Corrupt("negative page size");
   const uint64_t body = pos_ + header_len;
@@ -315,17 +371,13 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
   // Large zstd data pages (v1) are read in slices and decompressed as they
   // come, so the compressed page is never whole in memory.
   const bool stream = codec_ == fmt::CompressionCodec::ZSTD && h.type == PageType::DATA_PAGE && csize > kStreamPageBytes;
-  uint8_t* raw = stream ? nullptr : Reserve(&raw_, &raw_cap_, csize);
-  if (!stream) TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
-  if (h.__isset.crc && !stream) {
+  // A prefetched page is already read, checked and decompressed.
+  const bool read_here = !stream && !prefetched;
+  uint8_t* raw = read_here ? Reserve(&raw_, &raw_cap_, csize) : nullptr;
+  if (read_here) TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+  if (h.__isset.crc && read_here) {
     // CRC-32 of the page as stored (after compression), when the writer set one.
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t done = 0; done < csize;) {
-      const size_t step = std::min<size_t>(csize - done, 1u << 30);
-      crc = crc32(crc, raw + done, static_cast<uInt>(step));
-      done += step;
-    }
-    if (static_cast<uint32_t>(crc) != static_cast<uint32_t>(h.crc)) {
+    if (!CrcMatches(raw, csize, h.crc)) {
       return Corrupt("page " + std::to_string(page_index_) + " (at offset " + std::to_string(page_start) +
                      ") fails its CRC check: the page is corrupt");
     }
@@ -354,8 +406,14 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
     if (dp.num_values < 0) return Corrupt("negative value count in a page");
     num_entries = static_cast<size_t>(dp.num_values);
     encoding = dp.encoding;
-    uint8_t* out = Reserve(&page_, &page_cap_, usize);
-    if (stream) {
+    if (prefetched) {
+      page_.swap(pf_page_);
+      std::swap(page_cap_, pf_page_cap_);
+    }
+    uint8_t* out = prefetched ? page_.get() : Reserve(&page_, &page_cap_, usize);
+    if (prefetched) {
+      // Decompressed by the worker.
+    } else if (stream) {
       uint32_t crc = 0;
       TRIB_RETURN_NOT_OK(StreamZstd(body, csize, out, usize, &crc));
       if (h.__isset.crc && crc != static_cast<uint32_t>(h.crc)) {

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +46,10 @@ class ColumnChunkReader {
 
   // data_end: where the column data of the file ends (the footer's start).
   Status Open(const fmt::ColumnChunk& chunk, uint64_t data_end);
+
+  // Reads and decompresses the next data page (v1) on another thread while
+  // the current one is consumed. For the column that carries most bytes.
+  void EnablePrefetch() { prefetch_ = true; }
 
   // Loads the next data page (dictionary and index pages are handled on
   // the way). Sets *eof at the end of the chunk instead.
@@ -118,11 +123,13 @@ class ColumnChunkReader {
 
  private:
   Status Corrupt(const std::string& what) const;
-  Status ReadHeader(fmt::PageHeader* h, uint32_t* header_len);
+  Status ReadHeader(uint64_t at, std::string* buf, fmt::PageHeader* h, uint32_t* header_len) const;
+  void StartPrefetch();
+  Status FetchV1Page(uint64_t at, fmt::PageHeader* h, uint32_t* header_len, bool* fetched);
   // NextPage, but a data page of at most skippable_rows rows (by its
   // header) is skipped unread; *skipped_rows then says how many.
   Status NextPageOrSkip(int64_t skippable_rows, bool* eof, int64_t* skipped_rows);
-  Status LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page);
+  Status LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool prefetched, bool* data_page);
   Status StreamZstd(uint64_t offset, size_t csize, uint8_t* out, size_t usize, uint32_t* crc);
   Status ReadDictionary(const fmt::PageHeader& h, const uint8_t* p, size_t n);
   Status DecodeLevels(fmt::Encoding::type enc, int16_t max, const uint8_t* p, size_t n, bool prefixed,
@@ -163,6 +170,19 @@ class ColumnChunkReader {
   const uint8_t* dict_fixed_ = nullptr;
   std::vector<uint8_t> dict_owned_;
   std::vector<std::string_view> dict_views_;
+
+  // Prefetch of the next page (worker side: pf_* only).
+  bool prefetch_ = false;
+  uint64_t pf_pos_ = 0;
+  fmt::PageHeader pf_h_;
+  uint32_t pf_header_len_ = 0;
+  bool pf_fetched_ = false;
+  Status pf_status_;
+  std::string pf_header_buf_;
+  std::unique_ptr<uint8_t[]> pf_raw_, pf_page_;
+  size_t pf_raw_cap_ = 0, pf_page_cap_ = 0;
+  // Last, so it is destroyed (waiting for the worker) before what it uses.
+  std::future<void> pf_;
 };
 
 }  // namespace tributary::parquet

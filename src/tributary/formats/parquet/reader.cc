@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -245,6 +246,22 @@ Status ParquetReader::OpenRowGroup(size_t i) {
     TRIB_RETURN_NOT_OK(p.reader->Open(rg.columns[static_cast<size_t>(leaf)], data_end_));
     p.e = p.v = 0;
     p.eof = false;
+  }
+  // The column that carries most of the row group's bytes (the vectors)
+  // reads and decompresses its next page on another core.
+  if (std::thread::hardware_concurrency() > 1) {
+    FieldPlan* biggest = nullptr;
+    int64_t most = 0;
+    for (FieldPlan& p : plans_) {
+      if (p.nested) continue;
+      const auto& c = rg.columns[static_cast<size_t>(p.top->leaf)];
+      const int64_t bytes = c.__isset.meta_data ? c.meta_data.total_compressed_size : 0;
+      if (bytes > most) {
+        most = bytes;
+        biggest = &p;
+      }
+    }
+    if (biggest && most > (4 << 20)) biggest->reader->EnablePrefetch();
   }
   rg_rows_total_ = rg_rows_left_ = rg.num_rows;
   rg_bytes_ = RowGroupBytes(i);
