@@ -1,11 +1,11 @@
 # The two commands a new user needs:
-#   make run   - install what is missing, build, run the main job
+#   make run   - install what is missing, build, start the REST service
 #   make test  - install what is missing, build, run every test
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan fuzz bench clean
+.PHONY: all deps build run demo test test-asan fuzz bench bench-serve clean
 
 all: build
 
@@ -18,7 +18,12 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Starts `tributary serve` on the embedded store (prints a key and examples).
 run: build
+	./scripts/serve.sh $(BUILD_DIR)/tributary
+
+# The command-line demo: import, export, round trip.
+demo: build
 	./scripts/demo.sh $(BUILD_DIR)/tributary
 
 test: build
@@ -37,6 +42,9 @@ fuzz: deps
 
 bench: build
 	./bench/run.sh
+
+bench-serve: build
+	./bench/serve.sh
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-fuzz

@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   zstd gzip sqlite3
+  libcpp-httplib-dev curl wrk openssl bc
 )
 
 missing=()

@@ -90,6 +90,27 @@ TEST_F(WarehouseCliTest, BackupThenRestoreIsExactInEveryFormat) {
   }
 }
 
+TEST_F(WarehouseCliTest, BackupOfEveryTenantRestoresEachIntoItsTenant) {
+  Run("--tenant acme import-data -q --collection docs --input-file " + Q(MakeInput("a.jsonl", 30)), 0);
+  Run("--tenant globex import-data -q --collection docs --input-file " + Q(MakeInput("g.jsonl", 7, 500)), 0);
+  auto dump = [&](const std::string& tenant) {
+    return Run("--tenant " + tenant + " export --collection docs --output-file - --format jsonl -q", 0).out;
+  };
+  const std::string acme = dump("acme"), globex = dump("globex");
+  ASSERT_NE(acme, globex);
+  const std::string bdir = dir_.File("all");
+  CommandResult b = Run("backup --all-tenants --backup-dir " + Q(bdir) + " --json", 0);
+  JsonValue manifest = Json(ReadFileOrDie(Json(b.out).Find("path")->str() + "/manifest.json"));
+  EXPECT_EQ(manifest.Find("tenants")->ToString(), "[\"acme\",\"globex\"]");
+  EXPECT_TRUE(manifest.Find("all_tenants")->bool_value());
+  ASSERT_EQ(manifest.Find("collections")->items().size(), 2u);
+  Run("--tenant acme collections delete docs", 0);
+  Run("--tenant globex collections delete docs", 0);
+  Run("restore --backup-dir " + Q(bdir) + " --confirm -q", 0);
+  EXPECT_EQ(dump("acme"), acme);
+  EXPECT_EQ(dump("globex"), globex);
+}
+
 TEST_F(WarehouseCliTest, RestoreRefusesWithoutTerminalUnlessConfirmed) {
   Run("import-data -q --collection docs --input-file " + Q(MakeInput("docs.jsonl", 20)), 0);
   Run("backup -q --backup-dir " + Q(dir_.File("b")), 0);

@@ -390,12 +390,14 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   Checkpoint cp;
   cp.job_id = report.job_id;
   cp.state = CheckpointState("running", 0);
+  cp.add_batch_results = true;  // the stored counts include the batch they commit with
   int64_t resume_rejects_bytes = -1;
   if (!opts.dry_run) {
     TRIB_ASSIGN_OR_RETURN(std::optional<Checkpoint> old, store->LoadCheckpoint(opts.collection, report.job_id));
     const ParsedState old_state = old ? ParseCheckpointState(old->state) : ParsedState{};
     if (old && old_state.state == "running" && opts.resume) {
       cp = *old;
+      cp.add_batch_results = true;
       report.resumed_from = old->records_done;
       resume_rejects_bytes = old_state.rejects_bytes;
     } else if (old) {
@@ -459,6 +461,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       e.data_json = std::move(cut);
     }
     Status st = rejects.Add(e);
+    if (opts.on_row_error) opts.on_row_error(e);
     if (report.errors.size() < opts.max_errors_kept) {
       e.raw.clear();
       e.raw.shrink_to_fit();

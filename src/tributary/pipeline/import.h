@@ -56,6 +56,9 @@ struct ImportOptions {
   // kind applies regardless). Off for restores, which bring back exactly
   // what was stored.
   bool check_metadata_schema = true;
+  // Called on the calling thread for every rejected row, in input order, as
+  // it is counted (before the batch it belongs to commits). Optional.
+  std::function<void(const RowError&)> on_row_error;
   Status Validate() const;
 };
 

@@ -67,6 +67,12 @@ struct Checkpoint {
   int64_t rows_failed = 0;
   uint64_t bytes_done = 0;
   std::string state;         // opaque to the store (JSON text from the engine)
+  // When set, the counts above are those before the batch it is written
+  // with, and WriteBatch adds the batch's own results (inserted + updated to
+  // rows_written, skipped, rejected to rows_failed) in the same transaction,
+  // so the stored checkpoint is exact even though the results are only known
+  // inside it. Not stored.
+  bool add_batch_results = false;
 };
 
 struct WriteResult {

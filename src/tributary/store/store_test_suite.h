@@ -686,6 +686,34 @@ TYPED_TEST_P(StoreTest, CheckpointsAreStoredWithRows) {
   EXPECT_EQ(this->CountOf(ref), 9);
 }
 
+TYPED_TEST_P(StoreTest, CheckpointCanAddTheBatchResults) {
+  CollectionRef ref{"default", "docs"};
+  this->Create(ref, 3);
+  this->Write(ref, MakeRecords(0, 2, 3));
+  // Counts before the batch; the store adds what the batch did.
+  Checkpoint cp = MakeCheckpoint("job", 10);
+  cp.add_batch_results = true;
+  WriteResult w = this->Write(ref, MakeRecords(0, 5, 3), WriteMode::kSkipExisting, &cp);
+  EXPECT_EQ(w.inserted, 3);
+  EXPECT_EQ(w.skipped, 2);
+  std::optional<Checkpoint> got = this->LoadCp(ref, "job");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->rows_written, 10 + 3);
+  EXPECT_EQ(got->rows_skipped, 2 + 2);
+  EXPECT_EQ(got->rows_failed, 1);
+  EXPECT_EQ(got->records_done, cp.records_done);
+  // Insert mode: duplicates are rejected rows, counted as failed.
+  Checkpoint cp2 = MakeCheckpoint("job", 20);
+  cp2.add_batch_results = true;
+  w = this->Write(ref, MakeRecords(4, 3, 3), WriteMode::kInsert, &cp2);
+  EXPECT_EQ(w.inserted, 2);
+  EXPECT_EQ(w.rejected.size(), 1u);
+  got = this->LoadCp(ref, "job");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->rows_written, 20 + 2);
+  EXPECT_EQ(got->rows_failed, 1 + 1);
+}
+
 TYPED_TEST_P(StoreTest, CheckpointAndRowsSurviveReopen) {
   CollectionRef ref{"default", "docs"};
   this->Create(ref, 3);
@@ -1168,7 +1196,7 @@ TYPED_TEST_P(StoreTest, RenameReplacesAtomically) {
   EXPECT_EQ(this->CountOf(other), 9);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreTest, CreateGetList, CreateRejectsDuplicatesAndBadArguments,
+REGISTER_TYPED_TEST_SUITE_P(StoreTest, CreateGetList, CheckpointCanAddTheBatchResults, CreateRejectsDuplicatesAndBadArguments,
                             MissingCollectionIsNotFound, TenantsAreIsolated,
                             DropRemovesRecordsAndCheckpoints, SetDimensionFixesItOnce,
                             FirstWriteFixesDimension, WrongDimensionWritesNothing,

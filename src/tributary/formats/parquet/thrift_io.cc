@@ -6,8 +6,8 @@
 
 #include <cstring>
 #include <exception>
-#include <memory>
 #include <string>
+#include <memory>
 
 namespace tributary::parquet {
 
@@ -17,61 +17,57 @@ using apache::thrift::transport::TMemoryBuffer;
 
 namespace {
 
-// Thrift stores any 32-bit number the input holds into the generated enum
-// fields; a value outside an enum's range must not be loaded as that enum.
-// These checks read the raw value and reject what the format does not
-// define a range for, so the rest of the reader only sees valid enums.
+// Thrift stores whatever int32 the wire holds in the C++ enum fields, and
+// loading an enum outside its range is undefined behaviour. So every enum of
+// a decoded struct is checked as a raw integer (memcpy, no enum load) against
+// the values the specification defines, before anything reads it.
 template <typename E>
-int32_t RawEnum(const E& e) {
+bool EnumInRange(const E& field, int32_t max) {
   static_assert(sizeof(E) == sizeof(int32_t));
-  int32_t v;
-  std::memcpy(&v, &e, sizeof v);
-  return v;
+  int32_t raw;
+  std::memcpy(&raw, &field, sizeof(raw));
+  return raw >= 0 && raw <= max;
 }
 
-// max: the largest value the enum's range holds (its enumerators' bit width).
-template <typename E>
-Status CheckEnum(const E& e, int32_t max, const char* what) {
-  const int32_t v = RawEnum(e);
-  if (v < 0 || v > max) return Status::InvalidData(std::string("unknown ") + what + " " + std::to_string(v));
-  return Status::OK();
+Status BadEnum(const char* what, const char* field, const void* value) {
+  int32_t raw;
+  std::memcpy(&raw, value, sizeof(raw));
+  return Status::InvalidData(std::string("corrupt ") + what + ": unknown " + field + " value " + std::to_string(raw));
 }
 
-constexpr int32_t kMaxType = 7, kMaxConverted = 31, kMaxRepetition = 3, kMaxEncoding = 15, kMaxCodec = 7,
-                  kMaxPageType = 3;
+#define TRIB_CHECK_ENUM(what, field, max) \
+  if (!EnumInRange(field, max)) return BadEnum(what, #field, &(field))
 
-Status CheckEnums(const fmt::PageHeader& h) {
-  TRIB_RETURN_NOT_OK(CheckEnum(h.type, kMaxPageType, "page type"));
+Status CheckEnums(const fmt::PageHeader& h, const char* what) {
+  TRIB_CHECK_ENUM(what, h.type, 3);
   if (h.__isset.data_page_header) {
-    TRIB_RETURN_NOT_OK(CheckEnum(h.data_page_header.encoding, kMaxEncoding, "encoding"));
-    TRIB_RETURN_NOT_OK(CheckEnum(h.data_page_header.definition_level_encoding, kMaxEncoding, "encoding"));
-    TRIB_RETURN_NOT_OK(CheckEnum(h.data_page_header.repetition_level_encoding, kMaxEncoding, "encoding"));
+    TRIB_CHECK_ENUM(what, h.data_page_header.encoding, 9);
+    TRIB_CHECK_ENUM(what, h.data_page_header.definition_level_encoding, 9);
+    TRIB_CHECK_ENUM(what, h.data_page_header.repetition_level_encoding, 9);
   }
-  if (h.__isset.dictionary_page_header) {
-    TRIB_RETURN_NOT_OK(CheckEnum(h.dictionary_page_header.encoding, kMaxEncoding, "encoding"));
-  }
-  if (h.__isset.data_page_header_v2) {
-    TRIB_RETURN_NOT_OK(CheckEnum(h.data_page_header_v2.encoding, kMaxEncoding, "encoding"));
-  }
+  if (h.__isset.dictionary_page_header) TRIB_CHECK_ENUM(what, h.dictionary_page_header.encoding, 9);
+  if (h.__isset.data_page_header_v2) TRIB_CHECK_ENUM(what, h.data_page_header_v2.encoding, 9);
   return Status::OK();
 }
 
-Status CheckEnums(const fmt::FileMetaData& md) {
-  for (const auto& e : md.schema) {
-    if (e.__isset.type) TRIB_RETURN_NOT_OK(CheckEnum(e.type, kMaxType, "physical type"));
-    if (e.__isset.repetition_type) TRIB_RETURN_NOT_OK(CheckEnum(e.repetition_type, kMaxRepetition, "repetition"));
-    if (e.__isset.converted_type) TRIB_RETURN_NOT_OK(CheckEnum(e.converted_type, kMaxConverted, "converted type"));
+Status CheckEnums(const fmt::FileMetaData& m, const char* what) {
+  for (const auto& e : m.schema) {
+    TRIB_CHECK_ENUM(what, e.type, 7);
+    TRIB_CHECK_ENUM(what, e.repetition_type, 2);
+    TRIB_CHECK_ENUM(what, e.converted_type, 21);
   }
-  for (const auto& rg : md.row_groups) {
+  for (const auto& rg : m.row_groups) {
     for (const auto& c : rg.columns) {
       if (!c.__isset.meta_data) continue;
-      TRIB_RETURN_NOT_OK(CheckEnum(c.meta_data.type, kMaxType, "physical type"));
-      TRIB_RETURN_NOT_OK(CheckEnum(c.meta_data.codec, kMaxCodec, "compression codec"));
-      for (const auto& enc : c.meta_data.encodings) TRIB_RETURN_NOT_OK(CheckEnum(enc, kMaxEncoding, "encoding"));
+      TRIB_CHECK_ENUM(what, c.meta_data.type, 7);
+      TRIB_CHECK_ENUM(what, c.meta_data.codec, 7);
+      for (const auto& enc : c.meta_data.encodings) TRIB_CHECK_ENUM(what, enc, 9);
     }
   }
   return Status::OK();
 }
+
+#undef TRIB_CHECK_ENUM
 
 }  // namespace
 
@@ -84,9 +80,7 @@ Status ReadThrift(const uint8_t* data, uint32_t* len, T* out, const char* what) 
     TCompactProtocolT<TMemoryBuffer> protocol(buffer, limit, limit);
     out->read(&protocol);
     *len = *len - buffer->available_read();
-    Status st = CheckEnums(*out);
-    if (!st.ok()) return Status::InvalidData(std::string("cannot decode the ") + what + ": " + st.message());
-    return Status::OK();
+    return CheckEnums(*out, what);
   } catch (const std::exception& e) {
     return Status::InvalidData(std::string("cannot decode the ") + what + ": " + e.what());
   }
