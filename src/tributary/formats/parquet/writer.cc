@@ -382,7 +382,7 @@ class ColumnWriter {
       // The first page decides whether the chunk is worth a dictionary;
       // past the dictionary size limit the chunk falls back to PLAIN.
       const size_t present = indices_.size();
-      if (!dict_used_ && dict_.size() * kMaxDistinctShare > present) {
+      if (!dict_used_ && (present == 0 || dict_.size() * kMaxDistinctShare > present)) {
         dict_on_ = false;
         dict_.Clear();
       } else {
