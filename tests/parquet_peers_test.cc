@@ -109,10 +109,20 @@ class ParquetPeersTest : public ::testing::Test {
     ASSERT_TRUE(peers_ok_) << "tests/peers/install.sh failed (needs node and the npm registry)";
     // Seed-shaped records: 300 rows of 24 dimensions, every field set.
     ASSERT_EQ(Shell("node " + Q(Src("bench/gen.mjs")) + " 300 24 " + Q(dir_.path()) + " >/dev/null"), 0);
+    // And rows where the optional fields are missing (nulls in every
+    // optional column, next to dictionary-encoded values in the same pages).
+    std::string extra;
+    for (int i = 0; i < 40; ++i) {
+      extra += "{\"id\":\"sparse-" + std::to_string(i) + "\",\"document_id\":\"doc-sparse\",\"values\":[";
+      for (int d = 0; d < 24; ++d) extra += (d ? "," : "") + std::to_string(i * 0.25 - d);
+      extra += std::string("]") + (i % 2 ? ",\"language\":\"en\"" : "") +
+               ",\"created_at\":\"2024-01-01T00:00:00Z\",\"updated_at\":\"2024-01-01T00:00:00Z\"}\n";
+    }
+    ASSERT_EQ(Shell("cat >> " + Q(dir_.File("records.jsonl")) + " <<'EOF'\n" + extra + "EOF"), 0);
     Run("import-data -c src --input-file " + Q(dir_.File("records.jsonl")) + " --quiet");
     Run("export -c src --output-file " + Q(dir_.File("orig.jsonl")) + " --quiet");
     ours_ = ParseLines(ReadFileOrDie(dir_.File("orig.jsonl")));
-    ASSERT_EQ(ours_.size(), 300u);
+    ASSERT_EQ(ours_.size(), 340u);
   }
 
   std::string Run(const std::string& args) {
