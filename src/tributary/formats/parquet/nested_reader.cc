@@ -210,16 +210,16 @@ Status NestedFieldReader::EmitRepeated(int node, int element, bool map, std::str
       if (!st.ok()) break;
       if (as_object) {
         if (out->size() == mark || (*out)[mark] != '"') {
-          std::string text = out->substr(mark);
+          key_scratch_.assign(*out, mark);
           out->resize(mark);
-          AppendJsonString(text, out);
+          AppendJsonString(key_scratch_, out);
         }
         out->push_back(':');
       } else {
-        std::string key_json = out->substr(mark);
+        key_scratch_.assign(*out, mark);
         out->resize(mark);
         out->append("{\"key\":");
-        out->append(key_json);
+        out->append(key_scratch_);
         out->append(",\"value\":");
       }
       if (n.children.size() == 2) {

@@ -67,6 +67,7 @@ class NestedFieldReader {
   std::vector<LeafState> leaves_;
   std::vector<Range> ranges_;  // per leaf: the entries of the instance being emitted
   std::vector<Range> stack_;   // saved ranges of enclosing repeated nodes
+  std::string key_scratch_;
 };
 
 }  // namespace tributary::parquet
