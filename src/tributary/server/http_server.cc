@@ -42,6 +42,11 @@ constexpr size_t kSpoolBuffer = 1 << 20;
 constexpr size_t kDownloadChunk = 1 << 20;
 constexpr size_t kMaxRanges = 16;
 constexpr uint64_t kMultipartOverhead = 1 << 20;
+// An upload found over the limit while it streams (no Content-Length) is
+// read and thrown away for up to this many more bytes before the 413 goes
+// out, so a client still sending can finish and read the answer instead of
+// meeting a reset connection.
+constexpr uint64_t kOversizeDrainBytes = 8 << 20;
 
 // The route template of the request being handled on this thread, and when
 // it started, for the request metrics (set before routing, read by the
@@ -463,7 +468,7 @@ struct ApiServer::Impl {
             bytes += n;
             if (bytes > options.max_upload_bytes) {
               too_large = true;
-              return false;
+              return bytes <= options.max_upload_bytes + kOversizeDrainBytes;  // drain, keep nothing
             }
             buf.append(data, n);
             if (buf.size() >= kSpoolBuffer) return flush();
@@ -1018,7 +1023,8 @@ struct ApiServer::Impl {
       }
       t_route = nullptr;
     });
-    http->set_payload_max_length(static_cast<size_t>(options.max_upload_bytes + kMultipartOverhead));
+    http->set_payload_max_length(
+        static_cast<size_t>(options.max_upload_bytes + kMultipartOverhead + kOversizeDrainBytes));
     http->set_read_timeout(60, 0);
     http->set_write_timeout(60, 0);
     http->set_keep_alive_max_count(1000);
