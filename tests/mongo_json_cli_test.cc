@@ -18,15 +18,10 @@ using testing::RunTributary;
 using testing::TempDir;
 using testing::WriteFileOrDie;
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
+using testing::Q;
 
-class MongoJsonCliTest : public ::testing::Test {
+class MongoJsonCliTest : public testing::StoreCliTest {
  protected:
-  CommandResult Run(const std::string& args, int expect_code) {
-    CommandResult r = RunTributary("--data-dir " + Q(dir_.File("store")) + " " + args);
-    EXPECT_EQ(r.exit_code, expect_code) << args << "\nstdout: " << r.out << "\nstderr: " << r.err;
-    return r;
-  }
   std::string Dump(const std::string& collection) {
     return Run("export --collection " + Q(collection) + " --output-file - --format jsonl -q", 0).out;
   }
@@ -36,7 +31,6 @@ class MongoJsonCliTest : public ::testing::Test {
     EXPECT_TRUE(v.ok()) << d;
     return v.ok() ? *v : JsonValue();
   }
-  TempDir dir_;
 };
 
 TEST_F(MongoJsonCliTest, ShellSyntaxImportsWithTheExtendedJsonValues) {

@@ -18,15 +18,10 @@ using testing::RunTributary;
 using testing::TempDir;
 using testing::WriteFileOrDie;
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
+using testing::Q;
 
-class WarehouseCliTest : public ::testing::Test {
+class WarehouseCliTest : public testing::StoreCliTest {
  protected:
-  CommandResult Run(const std::string& args, int expect_code) {
-    CommandResult r = RunTributary("--data-dir " + Q(dir_.File("store")) + " " + args);
-    EXPECT_EQ(r.exit_code, expect_code) << args << "\nstdout: " << r.out << "\nstderr: " << r.err;
-    return r;
-  }
   JsonValue Json(const std::string& text) {
     auto v = JsonValue::Parse(text);
     EXPECT_TRUE(v.ok()) << text;
@@ -54,7 +49,6 @@ class WarehouseCliTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
 };
 
 TEST_F(WarehouseCliTest, BackupThenRestoreIsExactInEveryFormat) {
