@@ -452,6 +452,16 @@ fmt::SchemaElement Leaf(std::string name, fmt::Type::type t, fmt::FieldRepetitio
   return e;
 }
 
+// An optional leaf with both annotations, the old (ConvertedType) and the
+// new (LogicalType), as readers of either generation expect.
+fmt::SchemaElement AnnotatedLeaf(std::string name, fmt::Type::type t, fmt::ConvertedType::type converted,
+                                 const fmt::LogicalType& logical) {
+  auto e = Leaf(std::move(name), t, fmt::FieldRepetitionType::OPTIONAL);
+  e.__set_converted_type(converted);
+  e.__set_logicalType(logical);
+  return e;
+}
+
 std::vector<fmt::SchemaElement> RecordSchema() {
   using R = fmt::FieldRepetitionType;
   std::vector<fmt::SchemaElement> s;
@@ -461,49 +471,32 @@ std::vector<fmt::SchemaElement> RecordSchema() {
   s.push_back(root);
   for (Field f : AllFields()) {
     std::string name(FieldName(f));
+    fmt::LogicalType lt;
     switch (FieldTypeOf(f)) {
-      case FieldType::kString: {
-        auto e = Leaf(name, fmt::Type::BYTE_ARRAY, R::OPTIONAL);
-        e.__set_converted_type(fmt::ConvertedType::UTF8);
-        fmt::LogicalType lt;
+      case FieldType::kString:
         lt.__set_STRING(fmt::Empty());
-        e.__set_logicalType(lt);
-        s.push_back(e);
+        s.push_back(AnnotatedLeaf(name, fmt::Type::BYTE_ARRAY, fmt::ConvertedType::UTF8, lt));
         break;
-      }
-      case FieldType::kJsonObject: {
-        auto e = Leaf(name, fmt::Type::BYTE_ARRAY, R::OPTIONAL);
-        e.__set_converted_type(fmt::ConvertedType::JSON);
-        fmt::LogicalType lt;
+      case FieldType::kJsonObject:
         lt.__set_JSON(fmt::Empty());
-        e.__set_logicalType(lt);
-        s.push_back(e);
+        s.push_back(AnnotatedLeaf(name, fmt::Type::BYTE_ARRAY, fmt::ConvertedType::JSON, lt));
         break;
-      }
       case FieldType::kInt64: {
-        auto e = Leaf(name, fmt::Type::INT64, R::OPTIONAL);
-        e.__set_converted_type(fmt::ConvertedType::INT_64);
         fmt::IntType it;
         it.__set_bitWidth(64);
         it.__set_isSigned(true);
-        fmt::LogicalType lt;
         lt.__set_INTEGER(it);
-        e.__set_logicalType(lt);
-        s.push_back(e);
+        s.push_back(AnnotatedLeaf(name, fmt::Type::INT64, fmt::ConvertedType::INT_64, lt));
         break;
       }
       case FieldType::kTimestamp: {
-        auto e = Leaf(name, fmt::Type::INT64, R::OPTIONAL);
-        e.__set_converted_type(fmt::ConvertedType::TIMESTAMP_MICROS);
         fmt::TimeUnit unit;
         unit.__set_MICROS(fmt::Empty());
         fmt::TimestampType ts;
         ts.__set_isAdjustedToUTC(true);
         ts.__set_unit(unit);
-        fmt::LogicalType lt;
         lt.__set_TIMESTAMP(ts);
-        e.__set_logicalType(lt);
-        s.push_back(e);
+        s.push_back(AnnotatedLeaf(name, fmt::Type::INT64, fmt::ConvertedType::TIMESTAMP_MICROS, lt));
         break;
       }
       case FieldType::kVector: {
@@ -512,7 +505,6 @@ std::vector<fmt::SchemaElement> RecordSchema() {
         group.__set_repetition_type(R::OPTIONAL);
         group.__set_num_children(1);
         group.__set_converted_type(fmt::ConvertedType::LIST);
-        fmt::LogicalType lt;
         lt.__set_LIST(fmt::Empty());
         group.__set_logicalType(lt);
         s.push_back(group);
