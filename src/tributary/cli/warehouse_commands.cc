@@ -121,6 +121,8 @@ struct WarehouseCommands::Args {
   CLI::App* verify = nullptr;
   CLI::App* migrate = nullptr;
   std::string backup_dir, format = "jsonl", name, mode = "replace";
+  std::string select_tenant;           // restore/verify --tenant
+  CLI::Option* global_tenant = nullptr;  // the top-level --tenant
   std::vector<std::string> collections;
   bool confirm = false, dry_run = false, json = false, quiet = false, all_tenants = false;
   // migrate
@@ -144,6 +146,8 @@ WarehouseCommands::WarehouseCommands(CLI::App* app, StoreOpener open_store, cons
   a.restore->add_option("--backup-dir", a.backup_dir,
                         "A backup folder, or a folder of backups (the newest is used)")->required();
   a.restore->add_option("--collections", a.collections, "Collection to restore (repeatable; default: all)");
+  a.restore->add_option("--tenant", a.select_tenant,
+                        "Restore only this tenant's collections (with --collections: those of this tenant)");
   a.restore->add_flag("--confirm", a.confirm, "Replace existing collections without asking");
   a.restore->add_option("--mode", a.mode, "replace, insert, skip-existing or upsert")->capture_default_str();
   a.restore->add_flag("--dry-run", a.dry_run, "Verify the backup and show what would change; write nothing");
@@ -153,6 +157,8 @@ WarehouseCommands::WarehouseCommands(CLI::App* app, StoreOpener open_store, cons
   a.verify = app->add_subcommand("verify", "Check a backup's files (sha256, size, record count) without restoring");
   a.verify->add_option("--backup-dir", a.backup_dir, "A backup folder, or a folder of backups (the newest is checked)")->required();
   a.verify->add_option("--collections", a.collections, "Only these collections (repeatable)");
+  a.verify->add_option("--tenant", a.select_tenant, "Only this tenant's collections");
+  a.global_tenant = app->get_option_no_throw("--tenant");
   a.verify->add_flag("--json", a.json, "Print the result as JSON");
 
   a.migrate = app->add_subcommand("migrate", "Convert files (and a backup's manifest) from one format to another");
@@ -170,6 +176,16 @@ WarehouseCommands::~WarehouseCommands() = default;
 
 std::optional<int> WarehouseCommands::Run() {
   Args& a = *args_;
+  // restore and verify select a tenant with their own --tenant, or with the
+  // top-level one when it is given explicitly (by default they take every
+  // tenant the backup holds).
+  std::string select_tenant = a.select_tenant;
+  if (select_tenant.empty() && a.global_tenant != nullptr && a.global_tenant->count() > 0) select_tenant = *tenant_;
+  if ((a.restore->parsed() || a.verify->parsed()) && !a.select_tenant.empty() && a.global_tenant != nullptr &&
+      a.global_tenant->count() > 0 && *tenant_ != a.select_tenant) {
+    return Fail(Status::InvalidArgument("--tenant is given twice with different values ('" + *tenant_ + "' and '" +
+                                        a.select_tenant + "')"));
+  }
   if (a.backup->parsed()) {
     BackupOptions o;
     o.backup_dir = a.backup_dir;
@@ -206,14 +222,15 @@ std::optional<int> WarehouseCommands::Run() {
   }
 
   if (a.verify->parsed()) {
-    auto r = VerifyBackup(a.backup_dir, a.collections);
+    auto r = VerifyBackup(a.backup_dir, a.collections, select_tenant);
     if (!r.ok()) return Fail(r.status());
     if (a.json) {
       std::string o = "{\"path\":" + JsonStr(r->path) + ",\"ok\":" + (r->ok() ? "true" : "false") + ",\"collections\":[";
       for (size_t i = 0; i < r->files.size(); ++i) {
         const VerifiedFile& f = r->files[i];
         if (i) o += ',';
-        o += "{\"name\":" + JsonStr(f.entry->name) + ",\"file\":" + JsonStr(f.entry->file) +
+        o += "{\"name\":" + JsonStr(f.entry->name) + ",\"tenant\":" + JsonStr(f.entry->tenant) +
+             ",\"file\":" + JsonStr(f.entry->file) +
              ",\"ok\":" + (f.ok ? "true" : "false") + ",\"records\":";
         AppendInt(f.records, &o);
         o += ",\"problem\":" + (f.ok ? std::string("null") : JsonStr(f.problem)) + "}";
@@ -233,6 +250,7 @@ std::optional<int> WarehouseCommands::Run() {
     RestoreOptions o;
     o.backup_dir = a.backup_dir;
     o.collections = a.collections;
+    o.tenant = select_tenant;
     o.dry_run = a.dry_run;
     auto mode = ParseRestoreMode(a.mode);
     if (!mode.ok()) return Fail(mode.status());

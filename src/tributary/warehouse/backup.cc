@@ -186,18 +186,40 @@ std::string VerifyReport::Problems() const {
   return s;
 }
 
-Result<VerifyReport> VerifyBackup(const std::string& dir, const std::vector<std::string>& names) {
+Result<VerifyReport> VerifyBackup(const std::string& dir, const std::vector<std::string>& names,
+                                  const std::string& tenant) {
   VerifyReport report;
   TRIB_ASSIGN_OR_RETURN(report.path, ResolveBackupDir(dir));
   TRIB_ASSIGN_OR_RETURN(report.manifest, ReadManifest(report.path));
-  for (const std::string& n : names) {
-    const auto& cols = report.manifest.collections;
-    if (std::none_of(cols.begin(), cols.end(), [&](const ManifestEntry& e) { return e.name == n; })) {
-      return Status::NotFound("collection '" + n + "' is not in the backup " + report.path);
-    }
+  const auto& cols = report.manifest.collections;
+  auto selected = [&](const ManifestEntry& e) {
+    return (tenant.empty() || e.tenant == tenant) &&
+           (names.empty() || std::find(names.begin(), names.end(), e.name) != names.end());
+  };
+  if (!tenant.empty() && std::none_of(cols.begin(), cols.end(), [&](const ManifestEntry& e) {
+        return e.tenant == tenant;
+      })) {
+    std::string held;
+    for (const std::string& t : report.manifest.tenants) held += (held.empty() ? "'" : ", '") + t + "'";
+    return Status::NotFound("tenant '" + tenant + "' has no collections in the backup " + report.path +
+                            (held.empty() ? std::string(" (it holds no collections)") : " (its tenants: " + held + ")"));
   }
-  for (const ManifestEntry& e : report.manifest.collections) {
-    if (!names.empty() && std::find(names.begin(), names.end(), e.name) == names.end()) continue;
+  for (const std::string& n : names) {
+    if (std::any_of(cols.begin(), cols.end(), [&](const ManifestEntry& e) {
+          return e.name == n && (tenant.empty() || e.tenant == tenant);
+        })) {
+      continue;
+    }
+    if (tenant.empty()) return Status::NotFound("collection '" + n + "' is not in the backup " + report.path);
+    std::string elsewhere;
+    for (const ManifestEntry& e : cols) {
+      if (e.name == n) elsewhere += (elsewhere.empty() ? "'" : ", '") + e.tenant + "'";
+    }
+    return Status::NotFound("collection '" + n + "' of tenant '" + tenant + "' is not in the backup " + report.path +
+                            (elsewhere.empty() ? std::string() : " (tenants that have it: " + elsewhere + ")"));
+  }
+  for (const ManifestEntry& e : cols) {
+    if (!selected(e)) continue;
     VerifiedFile vf;
     vf.entry = &e;
     const std::string path = (fs::path(report.path) / e.file).string();
@@ -264,7 +286,7 @@ Result<RestoreReport> RunRestore(Store* store, const RestoreOptions& opts, const
   RestoreReport report;
   report.started_at = NowMicros();
   report.dry_run = opts.dry_run;
-  TRIB_ASSIGN_OR_RETURN(report.verify, VerifyBackup(opts.backup_dir, opts.collections));
+  TRIB_ASSIGN_OR_RETURN(report.verify, VerifyBackup(opts.backup_dir, opts.collections, opts.tenant));
   report.path = report.verify.path;
   if (!report.verify.ok()) {
     return Status::InvalidData("backup " + report.path + " failed verification, nothing was restored: " +

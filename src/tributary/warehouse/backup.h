@@ -89,10 +89,13 @@ struct VerifyReport {
 };
 
 // Checks the files of the backup at dir (resolved with ResolveBackupDir);
-// only the named collections when names is not empty (NotFound for a name
-// the manifest lacks). A non-OK Status means there is no readable manifest;
-// file problems are in the report.
-Result<VerifyReport> VerifyBackup(const std::string& dir, const std::vector<std::string>& names = {});
+// only the named collections when names is not empty, and only the
+// collections of tenant when it is not empty (names then select within that
+// tenant). A selector that matches nothing in the manifest is NotFound,
+// naming what the backup holds. A non-OK Status means there is no readable
+// manifest or a selector matched nothing; file problems are in the report.
+Result<VerifyReport> VerifyBackup(const std::string& dir, const std::vector<std::string>& names = {},
+                                  const std::string& tenant = {});
 
 enum class RestoreMode : uint8_t {
   kReplace,       // each collection becomes exactly the backup's (default)
@@ -106,6 +109,10 @@ std::string_view RestoreModeName(RestoreMode m);
 struct RestoreOptions {
   std::string backup_dir;
   std::vector<std::string> collections;  // empty = all in the manifest
+  // Only this tenant's collections (collections then select within it);
+  // empty = every tenant in the manifest. Each collection goes back into the
+  // tenant its manifest entry names.
+  std::string tenant;
   RestoreMode mode = RestoreMode::kReplace;
   bool dry_run = false;  // verify and plan only
   size_t batch_size = kMaxBatchSize;
