@@ -3,6 +3,7 @@
 // format.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "tests/test_util.h"
@@ -72,6 +73,58 @@ TEST_F(MongoJsonCliTest, MalformedShellSyntaxNamesLineAndColumn) {
                         1);
   EXPECT_NE(r.err.find("NumberInt takes one whole number within 32 bits at line 2, column 39"), std::string::npos)
       << r.err;
+}
+
+// A JSON array in shell syntax (mongoexport --jsonArray, edited by hand):
+// single-quoted strings and regular expressions holding brackets, braces,
+// commas and quotes must not end a record early.
+TEST_F(MongoJsonCliTest, ShellSyntaxArrayWithBracketsInsideStringsAndRegexes) {
+  const std::string records[] = {
+      R"({_id: 'a],[{', document_id: 'd "1" \'q\' }', values: [1.5, 2],
+    metadata: {re: /[}\],{"']+\/x/i, t: 'it\'s ]', arr: [/]/, /}/g]},
+    created_at: ISODate('2024-03-01T10:00:00Z'), updated_at: new Date(1709287200000)})",
+      R"({'_id': 'b', document_id: "plain ' /", values: [3, NumberInt(4)], content: 'x / y ], {',
+    metadata: {d: ISODate('2024-01-01T00:00:00Z')}, created_at: '2024-03-01T10:00:00Z',
+    updated_at: '2024-03-01T10:00:00Z'})",
+      R"({_id: ObjectId("54b03ef2a817f4f960f5b809"), document_id: '"}', values: [5, 6],
+    created_at: {$date: '2024-03-01T10:00:00Z'}, updated_at: {"$date": {"$numberLong": "1709287200000"}}})",
+  };
+  std::string array = "[\n", lines;
+  for (const std::string& r : records) {
+    array += (array.size() > 2 ? ",\n" : "") + r;
+    std::string one = r;
+    std::replace(one.begin(), one.end(), '\n', ' ');
+    lines += one + "\n";
+  }
+  array += "\n]\n";
+  WriteFileOrDie(dir_.File("shell-array.json"), array);
+  WriteFileOrDie(dir_.File("shell-lines.json"), lines);
+  CommandResult r = Run("import-data --json --collection arr --format mongo-json --input-file " +
+                            Q(dir_.File("shell-array.json")),
+                        0);
+  EXPECT_NE(r.out.find("\"successful_rows\":3"), std::string::npos) << r.out;
+  Run("import-data -q --collection lines --format mongo-json --input-file " + Q(dir_.File("shell-lines.json")), 0);
+  const std::string got = Dump("arr");
+  EXPECT_EQ(got, Dump("lines"));
+  std::vector<JsonValue> rows;
+  for (size_t start = 0; start < got.size();) {
+    size_t end = got.find('\n', start);
+    auto v = JsonValue::Parse(got.substr(start, end - start));
+    ASSERT_TRUE(v.ok()) << got;
+    rows.push_back(*v);
+    start = end + 1;
+  }
+  ASSERT_EQ(rows.size(), 3u) << got;
+  EXPECT_EQ(rows[0].Find("id")->str(), "a],[{");
+  EXPECT_EQ(rows[0].Find("document_id")->str(), "d \"1\" 'q' }");
+  EXPECT_EQ(rows[0].Find("metadata")->ToString(),
+            R"({"re":{"pattern":"[}\\],{\"']+/x","options":"i"},"t":"it's ]",)"
+            R"("arr":[{"pattern":"]","options":""},{"pattern":"}","options":"g"}]})");
+  EXPECT_EQ(rows[1].Find("id")->str(), "b");
+  EXPECT_EQ(rows[1].Find("content")->str(), "x / y ], {");
+  EXPECT_EQ(rows[1].Find("metadata")->ToString(), R"({"d":"2024-01-01T00:00:00Z"})");
+  EXPECT_EQ(rows[2].Find("id")->str(), "54b03ef2a817f4f960f5b809");
+  EXPECT_EQ(rows[2].Find("document_id")->str(), "\"}");
 }
 
 TEST_F(MongoJsonCliTest, TypesFixtureImports) {

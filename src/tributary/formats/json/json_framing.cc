@@ -22,6 +22,8 @@ enum ByteClass : uint8_t {
   kCloseBrace,
   kCloseBracket,
   kComma,
+  kSingleQuote,  // mongo shell syntax only
+  kSlash,        // mongo shell syntax only
 };
 
 constexpr std::array<uint8_t, 256> MakeClassTable() {
@@ -33,34 +35,40 @@ constexpr std::array<uint8_t, 256> MakeClassTable() {
   t['}'] = kCloseBrace;
   t[']'] = kCloseBracket;
   t[','] = kComma;
+  t['\''] = kSingleQuote;
+  t['/'] = kSlash;
   return t;
 }
 constexpr std::array<uint8_t, 256> kClass = MakeClassTable();
 
-// Offset of the first byte of [p, p + n) that matters inside a string ('"',
-// '\\' or '\n'), or n.
-inline size_t FindInString(const char* p, size_t n) {
+// Offset of the first byte of [p, p + n) that matters inside a string
+// delimited by quote ('"', or in shell syntax '\'' or the '/' of a regular
+// expression): quote, '\\' or '\n'; or n.
+inline size_t FindInString(const char* p, size_t n, char quote) {
   size_t i = 0;
 #if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+  const __m128i q = _mm_set1_epi8(quote), backslash = _mm_set1_epi8('\\'),
                 newline = _mm_set1_epi8('\n');
   for (; i + 16 <= n; i += 16) {
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, backslash)),
                                _mm_cmpeq_epi8(v, newline));
     if (int mask = _mm_movemask_epi8(hit)) return i + static_cast<size_t>(__builtin_ctz(mask));
   }
 #endif
   for (; i < n; ++i) {
     const char c = p[i];
-    if (c == '"' || c == '\\' || c == '\n') return i;
+    if (c == quote || c == '\\' || c == '\n') return i;
   }
   return n;
 }
 
 // Offset of the first byte of [p, p + n) that matters outside strings, or n:
 // quotes, brackets, newlines, and commas when with_comma (only commas at the
-// element's top level end it; inside vectors they are the bulk of the bytes).
+// element's top level end it; inside vectors they are the bulk of the bytes);
+// with kShell also '\'' and '/', which can open a string or a regular
+// expression in mongo shell syntax.
+template <bool kShell>
 inline size_t FindStructural(const char* p, size_t n, bool with_comma) {
   size_t i = 0;
 #if defined(__SSE2__)
@@ -70,19 +78,41 @@ inline size_t FindStructural(const char* p, size_t n, bool with_comma) {
   const __m128i bracket_mask = _mm_set1_epi8(static_cast<char>(0xD9)),
                 bracket_bits = _mm_set1_epi8(0x59);
   const __m128i comma = _mm_set1_epi8(with_comma ? ',' : '"');
+  const __m128i single_quote = _mm_set1_epi8('\''), slash = _mm_set1_epi8('/');
   for (; i + 16 <= n; i += 16) {
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, newline));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_and_si128(v, bracket_mask), bracket_bits));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, comma));
+    if constexpr (kShell) {
+      hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, single_quote), _mm_cmpeq_epi8(v, slash)));
+    }
     if (int mask = _mm_movemask_epi8(hit)) return i + static_cast<size_t>(__builtin_ctz(mask));
   }
 #endif
   for (; i < n; ++i) {
     const uint8_t cls = kClass[static_cast<unsigned char>(p[i])];
-    if (cls != kPlain && (cls != kComma || with_comma)) return i;
+    if (cls == kPlain || (cls == kComma && !with_comma)) continue;
+    if (!kShell && (cls == kSingleQuote || cls == kSlash)) continue;
+    return i;
   }
   return n;
+}
+
+// In mongo shell syntax a '/' opens a regular expression where a value may
+// start: first in the element, or after '[', ',', ':' or '(' (whitespace
+// between). Elsewhere it is a stray byte the translator reports.
+inline bool SlashOpensRegex(const char* base, size_t elem_start, size_t slash) {
+  size_t k = slash;
+  while (k > elem_start) {
+    const char c = base[k - 1];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      --k;
+      continue;
+    }
+    return c == '[' || c == ',' || c == ':' || c == '(';
+  }
+  return true;
 }
 
 std::string Describe(char c) {
@@ -105,8 +135,9 @@ std::string FormatByteLimit(size_t bytes) {
 }
 
 RecordFramer::RecordFramer(Framing framing, InputStream* in, size_t max_record_bytes,
-                           size_t block_bytes)
+                           size_t block_bytes, bool shell_syntax)
     : framing_(framing),
+      shell_syntax_(shell_syntax),
       in_(in),
       max_record_bytes_(max_record_bytes),
       block_bytes_(std::max<size_t>(block_bytes, 1)) {}
@@ -318,6 +349,7 @@ Status RecordFramer::NextElement(RecordSpan* record, bool* done) {
         depth_ = 0;
         in_string_ = false;
         escaped_ = false;
+        quote_ = '"';
         state_ = State::kInElement;
         continue;
       }
@@ -336,24 +368,43 @@ Status RecordFramer::NextElement(RecordSpan* record, bool* done) {
               ++i;
               continue;
             }
-            i += FindInString(base + i, end - i);
+            i += FindInString(base + i, end - i, quote_);
             if (i == end) break;
             const char c = base[i++];
-            if (c == '"') {
+            if (c == quote_) {
               in_string_ = false;
             } else if (c == '\\') {
               escaped_ = true;
             } else {
               ++line_;
+              // Shell strings and regular expressions cannot span lines (the
+              // translator refuses them): a stray quote or slash cannot turn
+              // the rest of the file into one string.
+              if (quote_ != '"') in_string_ = false;
             }
             continue;
           }
-          i += FindStructural(base + i, end - i, depth_ == 0 && !single_object_);
+          const bool with_comma = depth_ == 0 && !single_object_;
+          i += shell_syntax_ ? FindStructural<true>(base + i, end - i, with_comma)
+                             : FindStructural<false>(base + i, end - i, with_comma);
           if (i == end) break;
           const char c = base[i];
           switch (kClass[static_cast<unsigned char>(c)]) {
             case kPlain: break;
-            case kQuote: in_string_ = true; break;
+            case kQuote:
+              in_string_ = true;
+              quote_ = '"';
+              break;
+            case kSingleQuote:
+              in_string_ = true;
+              quote_ = '\'';
+              break;
+            case kSlash:
+              if (SlashOpensRegex(base, elem_start_, i)) {
+                in_string_ = true;
+                quote_ = '/';
+              }
+              break;
             case kNewline: ++line_; break;
             case kOpen: ++depth_; break;
             case kCloseBrace:

@@ -18,6 +18,10 @@
 //     is accepted as a file holding one record. Broken structure (no ']' at
 //     the end, text after it, a top level that is neither array nor object)
 //     is an error naming the line.
+//   shell_syntax (kArray): elements are mongo shell syntax (mongo_shell.h),
+//     so single-quoted strings and /regular expressions/ (where a value may
+//     start) are skipped like double-quoted strings, escapes included; both
+//     end at a line end, as the shell allows no line breaks in them.
 // Both skip a UTF-8 byte order mark at the start of the input. Records and
 // lines are numbered from 1.
 //
@@ -62,7 +66,7 @@ class RecordFramer {
   // in must outlive the framer. block_bytes > 0 is how much is requested from
   // in per read (tests use tiny blocks to split records everywhere).
   RecordFramer(Framing framing, InputStream* in, size_t max_record_bytes,
-               size_t block_bytes = kDefaultBlockBytes);
+               size_t block_bytes = kDefaultBlockBytes, bool shell_syntax = false);
   RecordFramer(const RecordFramer&) = delete;
   RecordFramer& operator=(const RecordFramer&) = delete;
 
@@ -107,6 +111,7 @@ class RecordFramer {
   static int64_t LastContentLine(std::string_view text, int64_t line);
 
   const Framing framing_;
+  const bool shell_syntax_;
   InputStream* const in_;
   const size_t max_record_bytes_;
   const size_t block_bytes_;
@@ -128,6 +133,7 @@ class RecordFramer {
   bool single_object_ = false;
   bool in_string_ = false;
   bool escaped_ = false;
+  char quote_ = '"';  // what ends the string in_string_ is in ('"', '\'' or '/')
   int64_t depth_ = 0;
   size_t elem_start_ = 0;
   int64_t elem_line_ = 0;

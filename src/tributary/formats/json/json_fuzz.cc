@@ -1,7 +1,8 @@
 // libFuzzer target for the JSON and JSONL readers.
 //
 // The input is read as JSONL and as JSON, each twice: once in a single block
-// and once in tiny blocks that split records everywhere. Both reads must
+// and once in tiny blocks that split records everywhere; then the same again
+// as MongoDB Extended JSON / shell syntax. Both reads must
 // agree on every row, error and final status. Rows must also survive a
 // write/read round trip, metadata must be canonical, and every error's
 // data_json must be valid JSON.
@@ -182,6 +183,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckSameRuns(big, small);
     CheckInvariants(big);
     CheckRoundTrip(big, options);
+  }
+  // As --format mongo-json reads: Extended JSON and mongo shell syntax, whose
+  // quotes and regular expressions the array framer must follow across reads.
+  ReadOptions shell = options;
+  shell.mongo_extended_json = true;
+  for (Framing framing : {Framing::kLines, Framing::kArray}) {
+    Run big = ReadAll(framing, text, shell, size + 1);
+    Run small = ReadAll(framing, text, shell, small_block);
+    CheckSameRuns(big, small);
+    CheckInvariants(big);
   }
   return 0;
 }

@@ -14,7 +14,8 @@ class JsonRecordReader final : public RecordReader {
                    const ReaderTuning& tuning)
       : in_(std::move(in)),
         options_(options),
-        framer_(framing, in_.get(), options_.max_record_bytes, tuning.block_bytes),
+        framer_(framing, in_.get(), options_.max_record_bytes, tuning.block_bytes,
+                /*shell_syntax=*/options_.mongo_extended_json),
         decoder_(options_) {}
 
   Status ReadNext(RecordBatch* batch, std::vector<RowError>* errors) override {

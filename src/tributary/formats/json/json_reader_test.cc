@@ -705,6 +705,66 @@ TEST(JsonReaderTest, StringsWithStructuralCharacters) {
   }
 }
 
+// Mongo shell syntax in a JSON array (--format mongo-json): single-quoted
+// strings and regular expressions holding brackets, braces, commas and quotes
+// are skipped by the framer like double-quoted strings, at every split.
+TEST(JsonReaderTest, ShellStringsAndRegexesWithStructuralCharacters) {
+  const std::string records[] = {
+      R"({_id: 'a],[{', document_id: 'd "1" \'q\' }', values: [1.5], metadata: {re: /[}\],{"']+\/x/i, t: 'it\'s ]'}})",
+      R"({'_id': 'b', document_id: "plain ' /", values: [2], metadata: {r: [/]/, /}/g, /'/], half: 'a/b'}})",
+      R"({_id: ObjectId("54b03ef2a817f4f960f5b809"), document_id: 'c',
+          values: [3, 4e0], content: "x / y ]", metadata: {d: ISODate('2024-01-01T00:00:00Z'), q: '"}'}})",
+  };
+  ReadOptions options;
+  options.mongo_extended_json = true;
+  std::string lines, array = "[\n";
+  for (const std::string& r : records) {
+    std::string one_line = r;
+    std::replace(one_line.begin(), one_line.end(), '\n', ' ');
+    lines += one_line + "\n";
+    array += (array.size() > 2 ? ",\n  " : "  ") + r;
+  }
+  array += "\n]\n";
+  // JSON Lines frames by line; its rows are what the array must give.
+  auto expected = ReadJsonl(lines, options);
+  ASSERT_TRUE(expected.status.ok()) << expected.status.ToString();
+  ASSERT_TRUE(expected.errors.empty()) << expected.errors[0].message;
+  ASSERT_EQ(expected.rows.num_rows(), 3u);
+  EXPECT_EQ(Id(expected.rows, 0), "a],[{");
+  EXPECT_EQ(expected.rows.document_id.Get(0), "d \"1\" 'q' }");
+  EXPECT_EQ(expected.rows.metadata.Get(0), R"({"re":{"pattern":"[}\\],{\"']+/x","options":"i"},"t":"it's ]"})");
+  EXPECT_EQ(expected.rows.metadata.Get(1),
+            R"({"r":[{"pattern":"]","options":""},{"pattern":"}","options":"g"},{"pattern":"'","options":""}],"half":"a/b"})");
+  EXPECT_EQ(Id(expected.rows, 2), "54b03ef2a817f4f960f5b809");
+  EXPECT_EQ(expected.rows.content.Get(2), "x / y ]");
+  for (size_t block : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{7}, size_t{13}, size_t{64},
+                       kDefaultBlockBytes}) {
+    SCOPED_TRACE("block " + std::to_string(block));
+    auto r = ReadJson(array, options, block);
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+    testing::ExpectSameRows(r.rows, expected.rows, /*compare_origin=*/false);
+    ASSERT_EQ(r.rows.num_rows(), 3u);
+    EXPECT_EQ(r.rows.origin[0].line, 2);
+    EXPECT_EQ(r.rows.origin[1].line, 3);
+    EXPECT_EQ(r.rows.origin[2].line, 4);
+    // A single top-level object is framed the same way.
+    auto single = ReadJson(records[0], options, block);
+    ASSERT_TRUE(single.status.ok()) << single.status.ToString();
+    ASSERT_EQ(single.rows.num_rows(), 1u);
+    EXPECT_EQ(Id(single.rows, 0), "a],[{");
+  }
+  // A '/' after a value is no regular expression: the brackets after it
+  // still count, so the element ends where the structure says.
+  auto division = ReadJson("[{_id: 'x', document_id: 'd', values: [1], metadata: {a: [1 / 2]}}, {_id: 'y', "
+                           "document_id: 'd', values: [2]}]", options);
+  ASSERT_TRUE(division.status.ok()) << division.status.ToString();
+  ASSERT_EQ(division.errors.size(), 1u);
+  EXPECT_EQ(division.errors[0].origin.row, 1);
+  ASSERT_EQ(division.rows.num_rows(), 1u);
+  EXPECT_EQ(Id(division.rows, 0), "y");
+}
+
 TEST(JsonReaderTest, StringSplitAcrossTheDefaultBlockBoundary) {
   // Records of ~300 KiB so that several straddle each 1 MiB read, with
   // escapes and brackets right around the boundaries.

@@ -26,12 +26,11 @@
 // kMaxShellDepth and output beyond kMaxShellOutputBytes are errors, so
 // hostile input is bounded in time, stack and memory.
 //
-// Framing limit: in JSON array files (and single pretty-printed documents)
-// record boundaries are found before this rewrite, by a scanner that knows
-// double-quoted strings only, so a single-quoted string or a /regex/ holding
-// a bracket or a double quote can break framing there (the pieces then
-// fail as malformed records). JSON Lines, mongoimport's default, has no
-// such limit.
+// Framing: in JSON array files (and single pretty-printed documents) record
+// boundaries are found before this rewrite, by json_framing.h's scanner in
+// its shell mode: it skips single-quoted strings and /regular expressions/
+// as this translator reads them, so brackets, braces, commas and quotes
+// inside them do not end a record.
 //
 // Errors are InvalidData "Invalid JSON: <what> at line L, column C", with L
 // counted from first_line (the line the record starts on) and C the 1-based
