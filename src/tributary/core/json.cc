@@ -193,6 +193,59 @@ bool operator==(const JsonValue& a, const JsonValue& b) {
   return false;
 }
 
+namespace {
+
+// simdjson's DOM refuses integers beyond 64 bits, which JSON allows (and
+// JavaScript's JSON.stringify writes, e.g. -9223372036854776000). Returns a
+// copy of text in which every integer token outside strings that no 64-bit
+// integer holds has ".0" appended, so that it reads as the double JavaScript
+// and MongoDB's tools read; empty when there is none.
+std::string WidenLongIntegers(std::string_view text) {
+  std::string out;
+  size_t copied = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    size_t j = i + (c == '-' ? 1 : 0);
+    const size_t digits_start = j;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+    const bool integer = j == text.size() || (text[j] != '.' && text[j] != 'e' && text[j] != 'E');
+    int64_t i64;
+    uint64_t u64;
+    if (integer && j - digits_start >= 19 &&
+        std::from_chars(text.data() + i, text.data() + j, i64).ec != std::errc() &&
+        std::from_chars(text.data() + i, text.data() + j, u64).ec != std::errc()) {
+      out.append(text.substr(copied, j - copied));
+      out.append(".0");
+      copied = j;
+    }
+    // Skip the rest of the token (fraction, exponent).
+    while (j < text.size() && ((text[j] >= '0' && text[j] <= '9') || text[j] == '.' || text[j] == 'e' ||
+                               text[j] == 'E' || text[j] == '+' || text[j] == '-')) {
+      ++j;
+    }
+    i = j - 1;
+  }
+  if (copied == 0) return std::string();
+  out.append(text.substr(copied));
+  return out;
+}
+
+}  // namespace
+
 Result<JsonValue> JsonValue::Parse(std::string_view text) {
   if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
     return Status::InvalidData("Invalid JSON: invalid UTF-8 at byte " + std::to_string(bad));
@@ -200,6 +253,10 @@ Result<JsonValue> JsonValue::Parse(std::string_view text) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   auto err = parser.parse(text.data(), text.size(), true).get(root);
+  if (err == simdjson::NUMBER_ERROR) {
+    std::string widened = WidenLongIntegers(text);
+    if (!widened.empty()) err = parser.parse(widened.data(), widened.size(), true).get(root);
+  }
   if (err) return FromError(err);
   JsonValue out;
   TRIB_RETURN_NOT_OK(Build(root, 0, &out));

@@ -33,6 +33,23 @@ TEST(JsonTest, ErrorsAreInvalidData) {
   }
 }
 
+// JSON allows integers of any length; past 64 bits they read as doubles,
+// as JavaScript (and MongoDB's tools) read them. Strings are left alone.
+TEST(JsonTest, IntegersPast64BitsReadAsDoubles) {
+  auto v = JsonValue::Parse(R"({"n":-9223372036854776000,"y":[12345678901234567890123],"s":"12345678901234567890123",)"
+                            R"("u":18446744073709551615,"i":-9223372036854775808,"e":"\"1234567890123456789012"})");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->Find("n")->number(), -9223372036854775808.0);
+  EXPECT_EQ(v->Find("y")->items()[0].number(), 1.2345678901234568e22);
+  EXPECT_EQ(v->Find("s")->str(), "12345678901234567890123");
+  EXPECT_EQ(v->ToString(),
+            R"({"n":-9.223372036854776e+18,"y":[1.2345678901234568e+22],"s":"12345678901234567890123",)"
+            R"("u":18446744073709551615,"i":-9223372036854775808,"e":"\"1234567890123456789012"})");
+  // Numbers out of the double range stay errors.
+  EXPECT_FALSE(JsonValue::Parse("[1e400]").ok());
+  EXPECT_FALSE(JsonValue::Parse("[123456789012345678901234x]").ok());
+}
+
 TEST(JsonTest, CanonicalizeRequiresAnObject) {
   std::string out;
   EXPECT_TRUE(CanonicalizeJsonObject(R"({ "k" : [1, {"z": "q"}] })", &out).ok());

@@ -259,6 +259,48 @@ bool ParseNumberArray(const char* p, const char* limit, std::vector<float>* out)
 }
 
 // True when token is a number by JSON's grammar.
+// True when a number token has more than 19 mantissa digits. simdjson
+// 3.0's On Demand get_double misreads some of those
+// (0.1000000000000000000000000001 as 1.15e-9), so they are parsed again
+// with an exact parser.
+bool LongMantissa(std::string_view token) {
+  size_t digits = 0;
+  for (char c : token) {
+    if (c == 'e' || c == 'E') break;
+    digits += c >= '0' && c <= '9';
+  }
+  return digits > 19;
+}
+
+// A validated JSON number token in metadata's canonical form: an integer
+// within 64 bits as its digits, anything else as the shortest text of its
+// double (d, as simdjson read it, unless the token is long).
+void AppendCanonicalNumber(std::string_view token, double d, std::string* out) {
+  if (token.find_first_of(".eE") == std::string_view::npos) {
+    const char* end = token.data() + token.size();
+    int64_t i;
+    if (auto r = std::from_chars(token.data(), end, i); r.ec == std::errc() && r.ptr == end) {
+      if (i == 0 && token[0] == '-') {
+        out->append("0");  // -0 as an integer is 0
+      } else {
+        out->append(token);
+      }
+      return;
+    }
+    uint64_t u;
+    if (auto r = std::from_chars(token.data(), end, u); r.ec == std::errc() && r.ptr == end) {
+      out->append(token);
+      return;
+    }
+  }
+  if (LongMantissa(token)) {
+    double exact;
+    auto r = std::from_chars(token.data(), token.data() + token.size(), exact);
+    if (r.ec == std::errc() && r.ptr == token.data() + token.size()) d = exact;
+  }
+  AppendJsonDouble(d, out);
+}
+
 bool IsJsonNumber(std::string_view t) {
   size_t i = 0;
   auto digit = [&](size_t k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
@@ -504,8 +546,8 @@ class RecordDecoder::Impl {
       error_code num_err = element.get_double().get(d);
       float f;
       if (num_err == simdjson::SUCCESS) {
-        if (!FloatFromCorrectDouble(d, &f)) {
-          std::string_view token = TrimRight(element.raw_json_token());
+        std::string_view token = TrimRight(element.raw_json_token());
+        if (LongMantissa(token) || !FloatFromCorrectDouble(d, &f)) {
           switch (ParseFloat(token, &f, options_.allow_non_finite)) {
             case ParseNumberError::kOk: break;
             case ParseNumberError::kOutOfRange:
@@ -624,24 +666,14 @@ class RecordDecoder::Impl {
         return simdjson::SUCCESS;
       }
       case od::json_type::number: {
-        od::number n;
-        if ((err = value.get_number().get(n))) return err;
-        if constexpr (kEmit) {
-          char buf[32];
-          std::to_chars_result r;
-          switch (n.get_number_type()) {
-            case od::number_type::signed_integer:
-              r = std::to_chars(buf, buf + sizeof(buf), n.get_int64());
-              break;
-            case od::number_type::unsigned_integer:
-              r = std::to_chars(buf, buf + sizeof(buf), n.get_uint64());
-              break;
-            default:
-              AppendJsonDouble(n.get_double(), out);
-              return simdjson::SUCCESS;
-          }
-          out->append(buf, static_cast<size_t>(r.ptr - buf));
-        }
+        // Integers that fit 64 bits keep their digits; every other number
+        // (fractions, exponents, integers past 64 bits) becomes its double.
+        // get_double validates the token and, unlike get_number in this
+        // simdjson, reads long fractions correctly and takes big integers.
+        const std::string_view token = TrimRight(value.raw_json_token());
+        double d;
+        if ((err = value.get_double().get(d))) return err;
+        if constexpr (kEmit) AppendCanonicalNumber(token, d, out);
         return simdjson::SUCCESS;
       }
       case od::json_type::boolean: {

@@ -460,6 +460,31 @@ TEST(JsonlReaderTest, MetadataIsCanonicalLikeJsonValue) {
   }
 }
 
+// Metadata numbers keep their value whatever their length: long fractions
+// round to their double (not to 0), integers past 64 bits read as doubles.
+TEST(JsonlReaderTest, MetadataLongNumbers) {
+  auto r = ReadJsonl(R"({"id":"a","document_id":"d","values":[1],"metadata":{"d":-12345.678901234567890123456789,)"
+                     R"("n":-9223372036854776000,"y":[12345678901234567890123],"u":18446744073709551615,)"
+                     R"("i":-9223372036854775808,"z":-0,"f":0.1000000000000000000000000001,"neg0":-0.0}})"
+                     "\n"
+                     // Vectors too, on the fast path and the general one (NaN).
+                     R"({"id":"b","document_id":"d","values":[0.1000000000000000000000000001,1e-46,2]})" "\n"
+                     R"({"id":"c","document_id":"d","values":[0.1000000000000000000000000001,NaN,2]})" "\n",
+                     [] {
+                       ReadOptions o;
+                       o.allow_non_finite = true;
+                       return o;
+                     }());
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  EXPECT_EQ(r.rows.metadata.Get(0),
+            R"({"d":-12345.678901234567,"n":-9.223372036854776e+18,"y":[1.2345678901234568e+22],)"
+            R"("u":18446744073709551615,"i":-9223372036854775808,"z":0,"f":0.1,"neg0":-0.0})");
+  ASSERT_EQ(r.rows.num_rows(), 3u);
+  for (size_t row : {1, 2}) EXPECT_EQ(r.rows.values.Get(row)[0], 0.1f) << row;
+  EXPECT_EQ(r.rows.values.Get(1)[1], 0.0f);
+}
+
 TEST(JsonlReaderTest, MetadataNestingLimit) {
   auto nested = [](int depth) {
     return std::string(depth, '[') + std::string(depth, ']');
