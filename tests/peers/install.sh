@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Installs the test peers (DuckDB's Node API and hyparquet) from the npm
-# registry into tests/peers/node_modules, once. Prints nothing when present.
+# Installs the test peers (DuckDB's Node API, hyparquet, and MongoDB's bson
+# package for Extended JSON) from the npm registry into
+# tests/peers/node_modules, once. Prints nothing when present.
 # Tests run in parallel and each may call this: a lock serialises them, and a
 # marker written after a complete, importable install tells the later ones
-# it is done. A tree left without the marker (an interrupted install) is
-# removed and installed again.
+# it is done. The marker holds the sha256 of package.json, so a tree installed
+# for another list of peers is installed again; so is a tree left without the
+# marker (an interrupted install).
 set -euo pipefail
 cd "$(dirname "$0")"
 marker=node_modules/.tributary-installed
-[ -f "$marker" ] && exit 0
+want=$(sha256sum package.json | cut -d' ' -f1)
+installed() { [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ]; }
+installed && exit 0
 exec 9>.install.lock
 flock 9
-[ -f "$marker" ] && exit 0
+installed && exit 0
 command -v npm >/dev/null || { echo "npm is not installed" >&2; exit 1; }
 rm -rf node_modules
 # npm ci refuses this lock file (it lists platform-specific optional
@@ -22,5 +26,6 @@ node --input-type=module -e "
   await import('@duckdb/node-api');
   await import('hyparquet');
   await import('hyparquet-compressors');
+  await import('bson');
 " || { echo "the test peers did not install completely" >&2; exit 1; }
-touch "$marker"
+echo "$want" > "$marker"

@@ -221,12 +221,17 @@ const char* NonFiniteName(float f) {
   return f < 0 ? "-Infinity" : "Infinity";
 }
 
+// Room for one vector element: the float, ".0", and a comma.
+constexpr size_t kMaxMongoFloatChars = kMaxFloatChars + 3;
+
 // A vector as relaxed Extended JSON: finite floats as plain numbers (their
-// shortest float32 text; -0.0 for negative zero), NaN and the infinities as
-// {"$numberDouble": …}.
+// shortest float32 text, with ".0" after whole numbers: relaxed Extended
+// JSON reads a number without a fraction or exponent as an integer type, so
+// [1, 0.5] would become a mixed Int32/Double array in MongoDB; -0.0 for
+// negative zero), NaN and the infinities as {"$numberDouble": …}.
 void AppendMongoVector(std::span<const float> v, std::string* out) {
   size_t start = out->size();
-  out->resize(start + 2 + v.size() * (kMaxFloatChars + 1));
+  out->resize(start + 2 + v.size() * kMaxMongoFloatChars);
   char* p = out->data() + start;
   *p++ = '[';
   for (size_t i = 0; i < v.size(); ++i) {
@@ -236,7 +241,14 @@ void AppendMongoVector(std::span<const float> v, std::string* out) {
       std::memcpy(p, "-0.0", 4);
       p += 4;
     } else if (std::isfinite(v[i])) {
-      p += FormatFloat(v[i], p);
+      const size_t n = FormatFloat(v[i], p);
+      bool whole = true;
+      for (size_t k = 0; k < n && whole; ++k) whole = p[k] == '-' || (p[k] >= '0' && p[k] <= '9');
+      p += n;
+      if (whole) {
+        std::memcpy(p, ".0", 2);
+        p += 2;
+      }
     } else {
       size_t at = static_cast<size_t>(p - out->data());
       out->resize(at);
@@ -245,7 +257,7 @@ void AppendMongoVector(std::span<const float> v, std::string* out) {
       out->append("\"}");
       // Room for the rest, as at the start.
       size_t used = out->size();
-      out->resize(used + 1 + (v.size() - i) * (kMaxFloatChars + 1));
+      out->resize(used + 1 + (v.size() - i) * kMaxMongoFloatChars);
       p = out->data() + used;
     }
   }
