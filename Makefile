@@ -27,12 +27,14 @@ demo: build
 	./scripts/demo.sh $(BUILD_DIR)/tributary
 
 test: build
+	./tests/peers/install.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # The suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRIBUTARY_SANITIZE=ON -DTRIBUTARY_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
+	./tests/peers/install.sh
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer targets, each run for FUZZ_SECONDS.

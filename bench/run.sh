@@ -41,8 +41,7 @@ for r in $(seq 1 "$ROUNDS"); do
   measure duck-import-csv node duckdb.mjs import-csv "$OUT/records.csv" "$OUT/duck-csv.db"
   measure duck-export-jsonl node duckdb.mjs export-jsonl "$OUT/duck-jsonl.db" "$OUT/exp-duck.jsonl"
   measure duck-export-csv node duckdb.mjs export-csv "$OUT/duck-jsonl.db" "$OUT/exp-duck.csv"
-  # Parquet: both sides export the same collection; both import the same file (tributary's export;
-  # DuckDB's own export carries metadata as a STRUCT, which tributary does not read yet).
+  # Parquet: both sides export the same collection; both import the same file (tributary's export).
   measure trib-export-parquet $BIN --data-dir "$OUT/trib-jsonl" export --collection bench --output-file "$OUT/exp-trib.parquet" --quiet
   measure duck-export-parquet node duckdb.mjs export-parquet "$OUT/duck-jsonl.db" "$OUT/exp-duck.parquet"
   rm -rf "$OUT/trib-parquet"

@@ -350,6 +350,35 @@ TEST_F(ServiceTest, BadRequestsGetJsonErrors) {
               "string age");
 }
 
+// Parquet goes through the API both ways: export a dataset as Parquet,
+// download it, import the download into a new dataset, and compare.
+TEST_F(ServiceTest, ParquetExportDownloadAndImport) {
+  StartServer();
+  auto c = server_->Client(kUser);
+  const std::string jsonl = testing::MakeJsonl(250, 6);
+  Wait(c, "import", StartImport(c, "pq-src", jsonl, "src.jsonl"));
+  std::string eid = StartExport(c, "pq-src", R"({"format": "parquet"})");
+  JsonValue done = Wait(c, "export", eid);
+  EXPECT_EQ(Str(done, "status"), "completed");
+  auto dl = c.Get(("/api/v1/export/" + eid + "/download").c_str());
+  ASSERT_TRUE(dl);
+  ASSERT_EQ(dl->status, 200);
+  EXPECT_EQ(dl->body.substr(0, 4), "PAR1");
+  JsonValue imported = Wait(c, "import", StartImport(c, "pq-dst", dl->body, "data.parquet",
+                                                     {{"format", "parquet", "", ""}}));
+  EXPECT_EQ(Str(imported, "status"), "completed");
+  EXPECT_EQ(imported.Find("successful_rows")->int_value(), 250);
+  // Same records: export both as JSONL and compare.
+  std::string a = StartExport(c, "pq-src", R"({"format": "jsonl"})");
+  std::string b = StartExport(c, "pq-dst", R"({"format": "jsonl"})");
+  Wait(c, "export", a);
+  Wait(c, "export", b);
+  auto ra = c.Get(("/api/v1/export/" + a + "/download").c_str());
+  auto rb = c.Get(("/api/v1/export/" + b + "/download").c_str());
+  ASSERT_TRUE(ra && rb);
+  EXPECT_EQ(ra->body, rb->body);
+}
+
 TEST_F(ServiceTest, OversizeUploadIs413AndLeavesNothing) {
   StartServer({"--max-upload-mb", "1"});
   auto c = server_->Client(kUser);

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,17 @@
 #include <stdexcept>
 
 namespace tributary::testing {
+
+namespace {
+// Tests talk to servers that may close a connection before reading the whole
+// request (a 413 for an oversize upload): a write to it must fail with EPIPE,
+// as it does for any HTTP client, not kill the test process.
+[[maybe_unused]] const bool kSigpipeIgnored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+}  // namespace
+
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");

@@ -1,6 +1,8 @@
 // Helpers for tests: temporary directories, files, running the binary.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <string_view>
 
@@ -33,5 +35,21 @@ struct CommandResult {
 };
 // Runs build/tributary with args (a shell-quoted string), stdin from /dev/null.
 CommandResult RunTributary(const std::string& args);
+
+// Single-quotes s for the shell (test paths hold no single quotes).
+inline std::string Q(const std::string& s) { return "'" + s + "'"; }
+
+// A fixture for end-to-end tests of commands on a store of their own in a
+// temporary directory.
+class StoreCliTest : public ::testing::Test {
+ protected:
+  // Runs `tributary --data-dir <store> args` and expects the exit code.
+  CommandResult Run(const std::string& args, int expect_code) {
+    CommandResult r = RunTributary("--data-dir " + Q(dir_.File("store")) + " " + args);
+    EXPECT_EQ(r.exit_code, expect_code) << args << "\nstdout: " << r.out << "\nstderr: " << r.err;
+    return r;
+  }
+  TempDir dir_;
+};
 
 }  // namespace tributary::testing

@@ -18,15 +18,10 @@ using testing::RunTributary;
 using testing::TempDir;
 using testing::WriteFileOrDie;
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
+using testing::Q;
 
-class WarehouseCliTest : public ::testing::Test {
+class WarehouseCliTest : public testing::StoreCliTest {
  protected:
-  CommandResult Run(const std::string& args, int expect_code) {
-    CommandResult r = RunTributary("--data-dir " + Q(dir_.File("store")) + " " + args);
-    EXPECT_EQ(r.exit_code, expect_code) << args << "\nstdout: " << r.out << "\nstderr: " << r.err;
-    return r;
-  }
   JsonValue Json(const std::string& text) {
     auto v = JsonValue::Parse(text);
     EXPECT_TRUE(v.ok()) << text;
@@ -54,7 +49,6 @@ class WarehouseCliTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
 };
 
 TEST_F(WarehouseCliTest, BackupThenRestoreIsExactInEveryFormat) {
@@ -88,6 +82,27 @@ TEST_F(WarehouseCliTest, BackupThenRestoreIsExactInEveryFormat) {
     EXPECT_EQ(Dump("docs"), docs);
     EXPECT_EQ(Dump("small"), small);
   }
+}
+
+TEST_F(WarehouseCliTest, BackupOfEveryTenantRestoresEachIntoItsTenant) {
+  Run("--tenant acme import-data -q --collection docs --input-file " + Q(MakeInput("a.jsonl", 30)), 0);
+  Run("--tenant globex import-data -q --collection docs --input-file " + Q(MakeInput("g.jsonl", 7, 500)), 0);
+  auto dump = [&](const std::string& tenant) {
+    return Run("--tenant " + tenant + " export --collection docs --output-file - --format jsonl -q", 0).out;
+  };
+  const std::string acme = dump("acme"), globex = dump("globex");
+  ASSERT_NE(acme, globex);
+  const std::string bdir = dir_.File("all");
+  CommandResult b = Run("backup --all-tenants --backup-dir " + Q(bdir) + " --json", 0);
+  JsonValue manifest = Json(ReadFileOrDie(Json(b.out).Find("path")->str() + "/manifest.json"));
+  EXPECT_EQ(manifest.Find("tenants")->ToString(), "[\"acme\",\"globex\"]");
+  EXPECT_TRUE(manifest.Find("all_tenants")->bool_value());
+  ASSERT_EQ(manifest.Find("collections")->items().size(), 2u);
+  Run("--tenant acme collections delete docs", 0);
+  Run("--tenant globex collections delete docs", 0);
+  Run("restore --backup-dir " + Q(bdir) + " --confirm -q", 0);
+  EXPECT_EQ(dump("acme"), acme);
+  EXPECT_EQ(dump("globex"), globex);
 }
 
 TEST_F(WarehouseCliTest, RestoreRefusesWithoutTerminalUnlessConfirmed) {

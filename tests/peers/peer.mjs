@@ -1,7 +1,8 @@
 // Independent Parquet implementations, driven by tributary's tests.
 //   node peer.mjs duck-read <file.parquet>      -> line 1: {"types":{col:type}}, then one JSON row per line
 //   node peer.mjs hyparquet-read <file.parquet> -> one JSON row per line
-//   node peer.mjs duck-write <in.jsonl> <out.parquet> <default|zstd|v2>
+//   node peer.mjs duck-write <in.jsonl> <out.parquet> <default|zstd|v2|auto>
+//   node peer.mjs duck-json <file.parquet>      -> one row per line, as DuckDB's to_json of the row
 // Rows are printed with timestamps as integer microseconds since the epoch
 // (UTC), JSON columns as their text, and 64-bit integers as numbers.
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -48,6 +49,14 @@ if (op === 'duck-read') {
     },
   });
   for (const row of rows) out(row);
+} else if (op === 'duck-json') {
+  const con = await duck();
+  const reader = await con.runAndReadAll(`SELECT CAST(to_json(t) AS VARCHAR) AS j FROM read_parquet(${lit(a)}) t`);
+  for (const row of reader.getRowObjectsJS()) process.stdout.write(row.j + '\n');
+} else if (op === 'duck-write' && c === 'auto') {
+  // DuckDB's own reading of the JSONL (types detected, metadata as a STRUCT), default COPY options.
+  const con = await duck();
+  await con.run(`COPY (SELECT * FROM read_json(${lit(a)}, format='newline_delimited')) TO ${lit(b)}`);
 } else if (op === 'duck-write') {
   const con = await duck();
   const columns = `{id: 'VARCHAR', document_id: 'VARCHAR', "values": 'FLOAT[]', content: 'VARCHAR', metadata: 'JSON',

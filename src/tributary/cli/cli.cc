@@ -298,16 +298,26 @@ int CmdExport(const GlobalOptions& g, const ExportArgs& a) {
     }
     Format f = format.value_or(Format::kJsonl);
     std::string ext = std::string(FormatExtension(f));
-    if (!a.compression.empty()) {
+    if (!a.compression.empty() && f != Format::kParquet) {  // Parquet: a page codec
       auto c = ParseCompressionName(a.compression);
       if (!c.ok()) return Fail(c.status());
       if (*c == Compression::kGzip) ext += ".gz";
       if (*c == Compression::kZstd) ext += ".zst";
     }
     if (a.records_per_file > 0) {
+      // The same write options as a single-file export.
+      WriteOptions w;
+      w.mongo_extended_json = a.format == kMongoJson;
+      Compression c = Compression::kNone;
+      if (f == Format::kParquet) {
+        if (!a.compression.empty()) w.parquet_compression = a.compression;
+        w.parquet_byte_stream_split = a.byte_stream_split;
+      } else if (!a.compression.empty()) {
+        c = *ParseCompressionName(a.compression);  // checked above
+      }
       for (const std::string& name : names) {
         rc = std::max(rc, RunSplitExportCommand(store->get(), {g.tenant, name}, a.output_dir, f, a.records_per_file,
-                                                a.filter, a.limit, a.json, a.quiet, &json));
+                                                a.filter, a.limit, w, c, a.json, a.quiet, &json));
       }
       if (a.json) std::printf("[%s]\n", json.c_str());
       return rc;

@@ -75,8 +75,11 @@ Result<std::string> CollectionSchemaText(const std::string& schema_file, const s
 
 int RunSplitExportCommand(Store* store, const CollectionRef& collection, const std::string& output_dir,
                           Format format, int64_t records_per_file, const std::string& filter, int64_t limit,
-                          bool json, bool quiet, std::string* json_out) {
+                          const WriteOptions& write, Compression compression, bool json, bool quiet,
+                          std::string* json_out) {
   SplitExportOptions o;
+  o.write = write;
+  o.compression = compression;
   o.collection = collection;
   o.output_dir = output_dir;
   o.format = format;
@@ -119,7 +122,7 @@ struct WarehouseCommands::Args {
   CLI::App* migrate = nullptr;
   std::string backup_dir, format = "jsonl", name, mode = "replace";
   std::vector<std::string> collections;
-  bool confirm = false, dry_run = false, json = false, quiet = false;
+  bool confirm = false, dry_run = false, json = false, quiet = false, all_tenants = false;
   // migrate
   std::string source_dir, target_dir, source_format, target_format, input_file, output_file;
 };
@@ -132,6 +135,8 @@ WarehouseCommands::WarehouseCommands(CLI::App* app, StoreOpener open_store, cons
   a.backup->add_option("--format,-f", a.format, "File format: " + FormatList())->capture_default_str();
   a.backup->add_option("--collections", a.collections, "Collection to back up (repeatable; default: all)");
   a.backup->add_option("--name", a.name, "Backup folder name (default: backup-<UTC timestamp>)");
+  a.backup->add_flag("--all-tenants", a.all_tenants,
+                     "Back up every tenant's collections (restore puts each back into its tenant)");
   a.backup->add_flag("--json", a.json, "Print the result as JSON");
   a.backup->add_flag("--quiet,-q", a.quiet, "No progress or summary");
 
@@ -169,6 +174,7 @@ std::optional<int> WarehouseCommands::Run() {
     BackupOptions o;
     o.backup_dir = a.backup_dir;
     o.tenant = *tenant_;
+    o.all_tenants = a.all_tenants;
     o.collections = a.collections;
     o.name = a.name;
     auto f = ParseFormatName(a.format);

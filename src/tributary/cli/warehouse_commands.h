@@ -12,6 +12,7 @@
 
 #include "tributary/core/status.h"
 #include "tributary/formats/options.h"
+#include "tributary/io/stream.h"
 #include "tributary/store/store.h"
 
 namespace CLI {
@@ -46,8 +47,10 @@ Result<std::string> CollectionSchemaText(const std::string& schema_file, const s
 
 // export --batch-size N --output-dir D for one collection: prints the
 // summary (or appends a JSON object to *json_out) and returns the exit code.
+// write and compression as for a single-file export.
 int RunSplitExportCommand(Store* store, const CollectionRef& collection, const std::string& output_dir,
                           Format format, int64_t records_per_file, const std::string& filter, int64_t limit,
-                          bool json, bool quiet, std::string* json_out);
+                          const WriteOptions& write, Compression compression, bool json, bool quiet,
+                          std::string* json_out);
 
 }  // namespace tributary

@@ -48,8 +48,6 @@ class ParallelEncoder {
   Status Encode(const RecordBatch& batch, std::string* out, size_t flush_bytes,
                 const std::function<Status()>& flush);
 
-  int threads() const { return threads_; }
-
  private:
   // Rows [begin, end) into out, split over the threads.
   void EncodeSlice(const RecordBatch& batch, size_t begin, size_t end, std::string* out);

@@ -32,13 +32,18 @@ size_t EstimateRecordTextBytes(const RecordBatch& b, size_t row) {
 }
 
 void AppendRecordJson(const RecordBatch& b, size_t row, std::string* out) {
+  static const RecordJsonDialect kPlain;
+  AppendRecordJson(b, row, out, kPlain);
+}
+
+void AppendRecordJson(const RecordBatch& b, size_t row, std::string* out, const RecordJsonDialect& d) {
   out->push_back('{');
   bool first = true;
   for (Field f : AllFields()) {
     if (!first) out->push_back(',');
     first = false;
     out->push_back('"');
-    out->append(FieldName(f));
+    out->append(f == Field::kId ? d.id_key : FieldName(f));
     out->append("\":");
     switch (FieldTypeOf(f)) {
       case FieldType::kString: {
@@ -48,11 +53,23 @@ void AppendRecordJson(const RecordBatch& b, size_t row, std::string* out) {
       }
       case FieldType::kJsonObject: {
         const StringColumn& c = b.strings(f);
-        if (c.IsNull(row)) out->append("null"); else out->append(c.Get(row));
+        if (c.IsNull(row)) {
+          out->append("null");
+        } else if (d.metadata) {
+          d.metadata(c.Get(row), out);
+        } else {
+          out->append(c.Get(row));
+        }
         break;
       }
       case FieldType::kVector:
-        if (b.values.IsNull(row)) out->append("null"); else AppendVectorText(b.values.Get(row), out);
+        if (b.values.IsNull(row)) {
+          out->append("null");
+        } else if (d.vector) {
+          d.vector(b.values.Get(row), out);
+        } else {
+          AppendVectorText(b.values.Get(row), out);
+        }
         break;
       case FieldType::kInt64: {
         const Int64Column& c = b.ints(f);
@@ -64,9 +81,9 @@ void AppendRecordJson(const RecordBatch& b, size_t row, std::string* out) {
         if (c.IsNull(row)) {
           out->append("null");
         } else {
-          out->push_back('"');
+          out->append(d.dates_wrapped ? "{\"$date\":\"" : "\"");
           AppendTimestamp(c.Get(row), out);
-          out->push_back('"');
+          out->append(d.dates_wrapped ? "\"}" : "\"");
         }
         break;
       }

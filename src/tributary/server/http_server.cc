@@ -42,6 +42,11 @@ constexpr size_t kSpoolBuffer = 1 << 20;
 constexpr size_t kDownloadChunk = 1 << 20;
 constexpr size_t kMaxRanges = 16;
 constexpr uint64_t kMultipartOverhead = 1 << 20;
+// An upload found over the limit while it streams (no Content-Length) is
+// read and thrown away for up to this many more bytes before the 413 goes
+// out, so a client still sending can finish and read the answer instead of
+// meeting a reset connection.
+constexpr uint64_t kOversizeDrainBytes = 8 << 20;
 
 // The route template of the request being handled on this thread, and when
 // it started, for the request metrics (set before routing, read by the
@@ -152,8 +157,10 @@ void StreamFile(Response& res, int fd, uint64_t size, const std::string& content
         size_t want = std::min(length, kDownloadChunk);
         ssize_t n = ::pread(fd, buf->data(), want, static_cast<off_t>(offset));
         if (n <= 0) return false;
-        if (!sink.write(buf->data(), static_cast<size_t>(n))) return false;
+        // Counted before the write: once a client holds the last byte, the
+        // metrics already include it.
         if (on_bytes) on_bytes(static_cast<uint64_t>(n));
+        if (!sink.write(buf->data(), static_cast<size_t>(n))) return false;
         return true;
       },
       [fd](bool) { ::close(fd); });
@@ -612,7 +619,7 @@ struct ApiServer::Impl {
             bytes += n;
             if (bytes > options.max_upload_bytes) {
               too_large = true;
-              return false;
+              return bytes <= options.max_upload_bytes + kOversizeDrainBytes;  // drain, keep nothing
             }
             if (head.size() < kHeadBytes) {
               head.append(data, std::min(n, kHeadBytes - head.size()));
@@ -1112,7 +1119,8 @@ struct ApiServer::Impl {
       }
       t_route = nullptr;
     });
-    http->set_payload_max_length(static_cast<size_t>(options.max_upload_bytes + kMultipartOverhead));
+    http->set_payload_max_length(
+        static_cast<size_t>(options.max_upload_bytes + kMultipartOverhead + kOversizeDrainBytes));
     http->set_read_timeout(60, 0);
     http->set_write_timeout(60, 0);
     http->set_keep_alive_max_count(1000);

@@ -62,7 +62,8 @@ Result<BackupReport> RunBackup(Store* store, const BackupOptions& opts, const Wa
 
   // What to back up; a named collection that does not exist is an error
   // before anything is written.
-  TRIB_ASSIGN_OR_RETURN(std::vector<CollectionInfo> all, store->ListCollections(opts.tenant));
+  TRIB_ASSIGN_OR_RETURN(std::vector<CollectionInfo> all,
+                        store->ListCollections(opts.all_tenants ? std::string() : opts.tenant));
   std::vector<CollectionInfo> chosen;
   if (opts.collections.empty()) {
     for (CollectionInfo& c : all) {
@@ -71,12 +72,19 @@ Result<BackupReport> RunBackup(Store* store, const BackupOptions& opts, const Wa
     }
   } else {
     for (const std::string& name : opts.collections) {
-      auto it = std::find_if(all.begin(), all.end(), [&](const CollectionInfo& c) { return c.name == name; });
-      if (it == all.end()) {
-        return Status::NotFound("collection '" + name + "' not found in tenant '" + opts.tenant + "'");
+      bool found = false;
+      for (const CollectionInfo& c : all) {
+        if (c.name != name) continue;
+        found = true;
+        if (std::none_of(chosen.begin(), chosen.end(), [&](const CollectionInfo& x) {
+              return x.name == name && x.tenant == c.tenant;
+            })) {
+          chosen.push_back(c);
+        }
       }
-      if (std::none_of(chosen.begin(), chosen.end(), [&](const CollectionInfo& c) { return c.name == name; })) {
-        chosen.push_back(*it);
+      if (!found) {
+        return Status::NotFound("collection '" + name + "' not found in " +
+                                (opts.all_tenants ? std::string("any tenant") : "tenant '" + opts.tenant + "'"));
       }
     }
   }
@@ -101,12 +109,19 @@ Result<BackupReport> RunBackup(Store* store, const BackupOptions& opts, const Wa
   m.tool_version = TRIBUTARY_VERSION;
   m.created_at = report.started_at;
   m.format = opts.format;
+  m.all_tenants = opts.all_tenants;
+  if (!opts.all_tenants) m.tenants.push_back(opts.tenant);
+  for (const CollectionInfo& info : chosen) {
+    if (std::find(m.tenants.begin(), m.tenants.end(), info.tenant) == m.tenants.end()) m.tenants.push_back(info.tenant);
+  }
+  std::sort(m.tenants.begin(), m.tenants.end());
   for (const CollectionInfo& info : chosen) {
     ManifestEntry e;
     e.name = info.name;
     e.tenant = info.tenant;
     e.format = opts.format;
-    e.file = SafeFileStem(info.name) + "." + std::string(FormatExtension(opts.format));
+    e.file = (opts.all_tenants ? SafeFileStem(info.tenant) + "@" : std::string()) + SafeFileStem(info.name) + "." +
+             std::string(FormatExtension(opts.format));
     ExportOptions eo;
     eo.collection = {info.tenant, info.name};
     eo.output_path = (tmp_path / e.file).string();

@@ -37,6 +37,12 @@ struct BackupOptions {
   Format format = Format::kJsonl;
   std::string tenant = kDefaultTenant;
   std::vector<std::string> collections;  // empty = every collection of tenant
+  // Every tenant's collections (tenant is then unused; collections, if
+  // given, are matched by name in every tenant). Files are named
+  // "<tenant>@<collection>.<ext>" ("@" is escaped inside names) so equal
+  // names in two tenants stay apart;
+  // restore puts each collection back into its own tenant.
+  bool all_tenants = false;
   // Name of the backup folder; empty = "backup-YYYYMMDDTHHMMSSZ" (with "-2",
   // "-3", ... if taken).
   std::string name;

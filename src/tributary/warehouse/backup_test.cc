@@ -238,6 +238,75 @@ std::string FormatParamName(const ::testing::TestParamInfo<Format>& info) {
   return std::string(FormatName(info.param));
 }
 
+TEST_P(BackupTest, AllTenantsBackUpAndRestoreIntoTheirTenants) {
+  CollectionRef a{"acme", "docs"}, b{"globex", "docs"}, c{kDefaultTenant, "notes"};
+  Fill(a, TrickyRecords(3), 3);
+  Fill(b, MakeRecords(100, 20, 2), 2);
+  Fill(c, MakeRecords(200, 5, 4), 4);
+  const auto want_a = ScanAll(store_.get(), a), want_b = ScanAll(store_.get(), b), want_c = ScanAll(store_.get(), c);
+  BackupOptions o;
+  o.backup_dir = dir_.File("backups");
+  o.format = GetParam();
+  o.all_tenants = true;
+  auto r = RunBackup(store_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->manifest.collections.size(), 3u);
+  EXPECT_TRUE(r->manifest.all_tenants);
+  EXPECT_EQ(r->manifest.tenants, (std::vector<std::string>{"acme", kDefaultTenant, "globex"}));
+  // Equal names in two tenants get two files.
+  EXPECT_NE(r->manifest.collections[0].file, r->manifest.collections[1].file);
+  EXPECT_EQ(fs::path(r->manifest.collections[0].file).stem().string().find('@'), 4u);
+  auto m = ReadManifest(r->path);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->tenants, r->manifest.tenants);
+  EXPECT_TRUE(m->all_tenants);
+
+  for (const CollectionRef& ref : {a, b, c}) ASSERT_TRUE(store_->DropCollection(ref).ok());
+  auto rr = Restore();
+  ASSERT_TRUE(rr.ok()) << rr.status().ToString();
+  EXPECT_EQ(rr->collections.size(), 3u);
+  EXPECT_EQ(ScanAll(store_.get(), a), want_a);
+  EXPECT_EQ(ScanAll(store_.get(), b), want_b);
+  EXPECT_EQ(ScanAll(store_.get(), c), want_c);
+  // A name selects that collection in every tenant.
+  o.collections = {"docs"};
+  o.name = "only-docs";
+  auto only = RunBackup(store_.get(), o);
+  ASSERT_TRUE(only.ok()) << only.status().ToString();
+  EXPECT_EQ(only->manifest.collections.size(), 2u);
+  EXPECT_EQ(only->manifest.tenants, (std::vector<std::string>{"acme", "globex"}));
+  // Without --all-tenants only the one tenant is taken.
+  BackupOptions one;
+  one.backup_dir = dir_.File("one");
+  one.format = GetParam();
+  one.tenant = "globex";
+  auto single = RunBackup(store_.get(), one);
+  ASSERT_TRUE(single.ok());
+  ASSERT_EQ(single->manifest.collections.size(), 1u);
+  EXPECT_EQ(single->manifest.tenants, std::vector<std::string>{"globex"});
+  EXPECT_FALSE(single->manifest.all_tenants);
+}
+
+TEST(ManifestTenantsTest, TenantsMustCoverTheEntries) {
+  Manifest m;
+  m.created_at = 1;
+  m.tenants = {"a"};
+  ManifestEntry e;
+  e.name = "x";
+  e.tenant = "b";
+  e.file = "x.jsonl";
+  e.sha256 = std::string(64, '0');
+  m.collections.push_back(e);
+  auto parsed = ParseManifest(ManifestToJson(m), "manifest.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("which \"tenants\" does not list"), std::string::npos)
+      << parsed.status().message();
+  m.tenants = {"b"};
+  parsed = ParseManifest(ManifestToJson(m), "manifest.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->tenants, std::vector<std::string>{"b"});
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryFormat, BackupTest, ::testing::ValuesIn(AvailableFormats()), FormatParamName);
 
 TEST(BackupDirTest, NewestCompleteBackupIsChosen) {

@@ -37,13 +37,22 @@ Status SplitExportOptions::Validate() const {
   if (output_dir.empty()) return Status::InvalidArgument("an output directory is required");
   if (records_per_file < 1) return Status::InvalidArgument("records per file must be at least 1");
   if (limit < -1) return Status::InvalidArgument("limit must not be negative");
+  if (format == Format::kParquet && compression != Compression::kNone) {
+    return Status::InvalidArgument("Parquet files compress their pages; choose the codec with the Parquet options");
+  }
+  if (write.mongo_extended_json && format != Format::kJsonl) {
+    return Status::InvalidArgument("MongoDB Extended JSON is written as JSON Lines");
+  }
   return Status::OK();
 }
 
-std::string SplitFileName(const std::string& prefix, int64_t k, Format format) {
+std::string SplitFileName(const std::string& prefix, int64_t k, Format format, Compression compression) {
   char num[32];
   std::snprintf(num, sizeof(num), "_%05lld.", static_cast<long long>(k));
-  return prefix + num + std::string(FormatExtension(format));
+  std::string name = prefix + num + std::string(FormatExtension(format));
+  if (compression == Compression::kGzip) name += ".gz";
+  if (compression == Compression::kZstd) name += ".zst";
+  return name;
 }
 
 Result<SplitExportReport> RunSplitExport(Store* store, const SplitExportOptions& opts,
@@ -101,11 +110,11 @@ Result<SplitExportReport> RunSplitExport(Store* store, const SplitExportOptions&
     if (!writer) {
       SplitFile sf;
       sf.path = (fs::path(opts.output_dir) / SplitFileName(prefix, static_cast<int64_t>(report.files.size()) + 1,
-                                                           opts.format)).string();
-      auto o = OpenOutput(sf.path, CompressionFromPath(sf.path));
+                                                           opts.format, opts.compression)).string();
+      auto o = OpenOutput(sf.path, opts.compression);
       if (!o.ok()) return fail(o.status());
       out = std::move(*o);
-      auto w = OpenRecordWriter(opts.format, out.get(), WriteOptions{});
+      auto w = OpenRecordWriter(opts.format, out.get(), opts.write);
       if (!w.ok()) return fail(w.status());
       writer = std::move(*w);
       report.files.push_back(std::move(sf));

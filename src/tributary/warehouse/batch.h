@@ -24,6 +24,7 @@
 
 #include "tributary/core/status.h"
 #include "tributary/formats/options.h"
+#include "tributary/io/stream.h"
 #include "tributary/pipeline/export.h"
 #include "tributary/pipeline/import.h"
 #include "tributary/store/store.h"
@@ -38,6 +39,12 @@ struct SplitExportOptions {
   std::string filter_json;  // empty = all
   int64_t limit = -1;
   std::string prefix;       // empty = the collection name, made safe for file names
+  // What a single-file export takes: mongo_extended_json, Parquet codec and
+  // options, CSV delimiter...
+  WriteOptions write;
+  // Each file compressed (".gz" / ".zst" added to its name). Not for Parquet,
+  // which compresses its pages (write.parquet_compression).
+  Compression compression = Compression::kNone;
   Status Validate() const;
 };
 
@@ -58,8 +65,10 @@ struct SplitExportReport {
 Result<SplitExportReport> RunSplitExport(Store* store, const SplitExportOptions& options,
                                          const ExportProgressFn& progress = nullptr);
 
-// The file name of the k-th (1-based) split file: "<prefix>_00001.<ext>".
-std::string SplitFileName(const std::string& prefix, int64_t k, Format format);
+// The file name of the k-th (1-based) split file: "<prefix>_00001.<ext>",
+// plus ".gz" or ".zst" when compressed.
+std::string SplitFileName(const std::string& prefix, int64_t k, Format format,
+                          Compression compression = Compression::kNone);
 
 struct BatchImportOptions {
   // collection, format, read options, mode, batch size, dimension, max_errors,

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/test_util.h"
 #include "tributary/store/store_test_suite.h"
@@ -67,6 +69,72 @@ TEST_F(BatchTest, SplitKeepsCountsAndOrderInEveryFormat) {
     EXPECT_EQ(ir->job_id.rfind("batch-", 0), 0u);
     EXPECT_EQ(ScanAll(store_.get(), bo.base.collection), ScanAll(store_.get(), src));
   }
+}
+
+TEST_F(BatchTest, SplitTakesWriteOptionsAndCompression) {
+  CollectionRef src{kDefaultTenant, "docs"};
+  Fill(src, 250);
+  struct Case {
+    const char* name;
+    Format format;
+    bool mongo;
+    Compression compression;
+    const char* parquet_codec;
+    const char* file2;
+  };
+  for (const Case& c : {Case{"mongo", Format::kJsonl, true, Compression::kNone, "", "docs_00002.jsonl"},
+                        Case{"mongo-gz", Format::kJsonl, true, Compression::kGzip, "", "docs_00002.jsonl.gz"},
+                        Case{"csv-zst", Format::kCsv, false, Compression::kZstd, "", "docs_00002.csv.zst"},
+                        Case{"parquet-snappy", Format::kParquet, false, Compression::kNone, "snappy",
+                             "docs_00002.parquet"}}) {
+    const std::vector<Format> formats = AvailableFormats();
+    if (std::find(formats.begin(), formats.end(), c.format) == formats.end()) continue;
+    SCOPED_TRACE(c.name);
+    SplitExportOptions o;
+    o.collection = src;
+    o.output_dir = dir_.File(std::string("split-") + c.name);
+    o.format = c.format;
+    o.records_per_file = 100;
+    o.compression = c.compression;
+    o.write.mongo_extended_json = c.mongo;
+    if (*c.parquet_codec) o.write.parquet_compression = c.parquet_codec;
+    auto r = RunSplitExport(store_.get(), o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->files.size(), 3u);
+    EXPECT_EQ(fs::path(r->files[1].path).filename().string(), c.file2);
+    // The files are what the options say: Extended JSON with _id, compressed.
+    auto in = OpenInput(r->files[0].path);
+    ASSERT_TRUE(in.ok());
+    auto head = PeekInput(&*in, 4096);
+    ASSERT_TRUE(head.ok());
+    if (c.mongo) {
+      EXPECT_EQ(head->rfind("{\"_id\":", 0), 0u) << *head;
+      EXPECT_NE(head->find("{\"$date\":"), std::string::npos);
+    }
+    if (c.compression != Compression::kNone) {
+      std::ifstream raw(r->files[0].path, std::ios::binary);
+      unsigned char magic[2] = {0, 0};
+      raw.read(reinterpret_cast<char*>(magic), 2);
+      EXPECT_EQ(magic[0], c.compression == Compression::kGzip ? 0x1f : 0x28);
+    }
+    // And they import back to the same records.
+    BatchImportOptions bo;
+    bo.base.collection = {kDefaultTenant, std::string("back-") + c.name};
+    bo.base.read.mongo_extended_json = c.mongo;
+    if (c.mongo) bo.base.format = Format::kJsonl;
+    bo.input_dir = o.output_dir;
+    auto ir = RunBatchImport(store_.get(), bo);
+    ASSERT_TRUE(ir.ok()) << ir.status().ToString();
+    EXPECT_EQ(ir->status, JobStatus::kCompleted) << ir->error;
+    EXPECT_EQ(ir->inserted_rows, 250);
+    EXPECT_EQ(ScanAll(store_.get(), bo.base.collection), ScanAll(store_.get(), src));
+  }
+  SplitExportOptions bad;
+  bad.collection = src;
+  bad.output_dir = dir_.File("bad");
+  bad.format = Format::kParquet;
+  bad.compression = Compression::kGzip;
+  EXPECT_EQ(RunSplitExport(store_.get(), bad).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(BatchTest, FilterLimitAndExactMultiples) {

@@ -1,5 +1,7 @@
 #include "tributary/warehouse/manifest.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -73,6 +75,14 @@ std::string ManifestToJson(const Manifest& m) {
   AppendJsonString(FormatTimestamp(m.created_at), &o);
   o += ",\n  \"format\": ";
   AppendJsonString(FormatName(m.format), &o);
+  o += ",\n  \"all_tenants\": ";
+  o += m.all_tenants ? "true" : "false";
+  o += ",\n  \"tenants\": [";
+  for (size_t i = 0; i < m.tenants.size(); ++i) {
+    if (i) o += ", ";
+    AppendJsonString(m.tenants[i], &o);
+  }
+  o += "]";
   o += ",\n  \"collections\": [";
   for (size_t i = 0; i < m.collections.size(); ++i) {
     const ManifestEntry& e = m.collections[i];
@@ -183,6 +193,26 @@ Result<Manifest> ParseManifest(std::string_view json, const std::string& source)
     }
     m.collections.push_back(std::move(e));
   }
+  if (const JsonValue* a = doc->Find("all_tenants"); a != nullptr) {
+    if (!a->is_bool()) return fail("\"all_tenants\" is not true or false");
+    m.all_tenants = a->bool_value();
+  }
+  if (const JsonValue* t = doc->Find("tenants"); t != nullptr) {
+    if (!t->is_array()) return fail("\"tenants\" is not an array");
+    for (const JsonValue& name : t->items()) {
+      if (!name.is_string() || name.str().empty()) return fail("\"tenants\" holds a value that is not a tenant name");
+      m.tenants.push_back(name.str());
+    }
+    for (const ManifestEntry& e : m.collections) {
+      if (std::find(m.tenants.begin(), m.tenants.end(), e.tenant) == m.tenants.end()) {
+        return fail("collection '" + e.name + "' is of tenant '" + e.tenant + "', which \"tenants\" does not list");
+      }
+    }
+  } else {
+    for (const ManifestEntry& e : m.collections) m.tenants.push_back(e.tenant);
+  }
+  std::sort(m.tenants.begin(), m.tenants.end());
+  m.tenants.erase(std::unique(m.tenants.begin(), m.tenants.end()), m.tenants.end());
   return m;
 }
 

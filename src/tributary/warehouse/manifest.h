@@ -3,6 +3,7 @@
 //
 //   {"tool": "tributary", "version": "0.1.0", "manifest_version": 1,
 //    "created_at": "2024-01-21T10:15:00Z", "format": "jsonl",
+//    "all_tenants": false, "tenants": ["default"],
 //    "collections": [
 //      {"name": "docs", "tenant": "default", "dimension": 768, "count": 1000,
 //       "format": "jsonl", "file": "docs.jsonl", "bytes": 4123456,
@@ -44,6 +45,11 @@ struct Manifest {
   std::string tool_version;
   int64_t created_at = 0;  // micros since epoch
   Format format = Format::kJsonl;
+  // The tenants whose collections the backup holds, sorted ("tenants" in
+  // the file; older manifests lack it and it is then derived from the
+  // entries). A backup of every tenant lists them all.
+  std::vector<std::string> tenants;
+  bool all_tenants = false;  // "all_tenants": taken with --all-tenants
   std::vector<ManifestEntry> collections;
 };
 

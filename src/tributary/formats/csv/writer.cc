@@ -1,6 +1,5 @@
 #include "tributary/formats/csv/writer.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "tributary/core/numbers.h"

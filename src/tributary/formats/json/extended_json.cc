@@ -1,10 +1,12 @@
 #include "tributary/formats/json/extended_json.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
+#include "tributary/formats/json/mongo_shell.h"
 #include "tributary/formats/record_text.h"
 
 namespace tributary::json_internal {
@@ -58,6 +60,14 @@ Status DateFromMillis(const std::string& ms_text, JsonValue* out) {
 }
 
 Status Convert(JsonValue* v, int depth);
+
+// A regular expression as plain JSON: {"pattern": p, "options": o}.
+JsonValue RegexValue(const std::string& pattern, const std::string& options) {
+  JsonValue out = JsonValue::Object();
+  out.members().emplace_back("pattern", JsonValue::String(pattern));
+  out.members().emplace_back("options", JsonValue::String(options));
+  return out;
+}
 
 // Unwraps v in place if it is a wrapper; sets *done when it was.
 Status Unwrap(JsonValue* v, bool* done) {
@@ -113,7 +123,41 @@ Status Unwrap(JsonValue* v, bool* done) {
       JsonValue inner = val;
       *v = std::move(inner);
       *done = true;
+    } else if (key == "$regularExpression" && val.is_object() && val.members().size() == 2 &&
+               val.Find("pattern") != nullptr && val.Find("pattern")->is_string() &&
+               val.Find("options") != nullptr && val.Find("options")->is_string()) {
+      *v = RegexValue(val.Find("pattern")->str(), val.Find("options")->str());
+      *done = true;
+    } else if ((key == "$minKey" || key == "$maxKey") && val.is_number() && val.number() == 1) {
+      *v = JsonValue::String(key == "$minKey" ? "MinKey" : "MaxKey");
+      *done = true;
+    } else if (key == "$undefined" && val.is_bool() && val.bool_value()) {
+      *v = JsonValue::Null();
+      *done = true;
+    } else if ((key == "$symbol" || key == "$code") && val.is_string()) {
+      JsonValue s = JsonValue::String(val.str());
+      *v = std::move(s);
+      *done = true;
+    } else if (key == "$dbPointer" && val.is_object() && val.members().size() == 2 && val.Find("$ref") != nullptr &&
+               val.Find("$ref")->is_string() && val.Find("$id") != nullptr) {
+      // The DBRef convention: {"$ref": namespace, "$id": id}, the id unwrapped.
+      JsonValue ref = *val.Find("$ref");
+      JsonValue id = *val.Find("$id");
+      bool unused = false;
+      if (id.is_object()) TRIB_RETURN_NOT_OK(Unwrap(&id, &unused));
+      JsonValue out = JsonValue::Object();
+      out.members().emplace_back("$ref", std::move(ref));
+      out.members().emplace_back("$id", std::move(id));
+      *v = std::move(out);
+      *done = true;
     }
+    return Status::OK();
+  }
+  // Legacy regular expression: {"$regex": "p", "$options": "f"}. A lone
+  // {"$regex": …} is a query operator and stays data.
+  if (key == "$regex" && val.is_string() && m[1].first == "$options" && m[1].second.is_string()) {
+    *v = RegexValue(val.str(), m[1].second.str());
+    *done = true;
     return Status::OK();
   }
   // Legacy binary: {"$binary": "<base64>", "$type": "00"}.
@@ -141,9 +185,18 @@ Status Convert(JsonValue* v, int depth) {
 
 }  // namespace
 
-Status RewriteExtendedJson(std::string_view text, std::string* out) {
+Status RewriteExtendedJson(std::string_view text, std::string* out, int64_t first_line) {
   out->clear();
-  TRIB_ASSIGN_OR_RETURN(JsonValue doc, JsonValue::Parse(text));
+  auto parsed = JsonValue::Parse(text);
+  if (!parsed.ok()) {
+    // Not strict JSON: read it as mongo shell syntax (mongo_shell.h), whose
+    // errors name the line and column.
+    std::string strict;
+    TRIB_RETURN_NOT_OK(ShellToExtendedJson(text, first_line, &strict));
+    parsed = JsonValue::Parse(strict);
+    if (!parsed.ok()) return parsed.status();
+  }
+  JsonValue doc = std::move(*parsed);
   if (!doc.is_object()) {
     doc.AppendTo(out);  // the decoder reports what it is
     return Status::OK();
@@ -161,23 +214,91 @@ Status RewriteExtendedJson(std::string_view text, std::string* out) {
   return Status::OK();
 }
 
-void AppendMongoRecordJson(const RecordBatch& batch, size_t row, std::string* out) {
-  // The record's own JSON, with "_id" for id and $date wrappers around the
-  // two timestamps, which come last in record order.
-  const size_t start = out->size();
-  AppendRecordJson(batch, row, out);
-  // {"id": -> {"_id":
-  out->insert(start + 1, "\"_");
-  out->erase(start + 3, 1);
-  for (const char* field : {"\"updated_at\":", "\"created_at\":"}) {
-    size_t at = out->rfind(field);
-    if (at == std::string::npos || at < start) continue;
-    size_t value = at + std::char_traits<char>::length(field);
-    if ((*out)[value] != '"') continue;  // null
-    size_t end = out->find('"', value + 1);
-    out->insert(end + 1, "}");
-    out->insert(value, "{\"$date\":");
+namespace {
+
+const char* NonFiniteName(float f) {
+  if (std::isnan(f)) return "NaN";
+  return f < 0 ? "-Infinity" : "Infinity";
+}
+
+// A vector as relaxed Extended JSON: finite floats as plain numbers (their
+// shortest float32 text; -0.0 for negative zero), NaN and the infinities as
+// {"$numberDouble": …}.
+void AppendMongoVector(std::span<const float> v, std::string* out) {
+  size_t start = out->size();
+  out->resize(start + 2 + v.size() * (kMaxFloatChars + 1));
+  char* p = out->data() + start;
+  *p++ = '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) *p++ = ',';
+    if (v[i] == 0 && std::signbit(v[i])) {
+      // "-0" would read back as the integer 0; mongoexport writes -0.0.
+      std::memcpy(p, "-0.0", 4);
+      p += 4;
+    } else if (std::isfinite(v[i])) {
+      p += FormatFloat(v[i], p);
+    } else {
+      size_t at = static_cast<size_t>(p - out->data());
+      out->resize(at);
+      out->append("{\"$numberDouble\":\"");
+      out->append(NonFiniteName(v[i]));
+      out->append("\"}");
+      // Room for the rest, as at the start.
+      size_t used = out->size();
+      out->resize(used + 1 + (v.size() - i) * (kMaxFloatChars + 1));
+      p = out->data() + used;
+    }
   }
+  *p++ = ']';
+  out->resize(static_cast<size_t>(p - out->data()));
+}
+
+// Metadata text with any bare NaN / Infinity / -Infinity token (outside
+// strings) written as {"$numberDouble": …}. Stored metadata is normally
+// strict JSON, in which case it is copied as is.
+void AppendMongoMetadata(std::string_view m, std::string* out) {
+  if (m.find("NaN") == std::string_view::npos && m.find("Infinity") == std::string_view::npos) {
+    out->append(m);
+    return;
+  }
+  bool in_string = false;
+  for (size_t i = 0; i < m.size(); ++i) {
+    const char c = m[i];
+    if (in_string) {
+      out->push_back(c);
+      if (c == '\\' && i + 1 < m.size()) {
+        out->push_back(m[++i]);
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out->push_back(c);
+    } else if (m.compare(i, 3, "NaN") == 0) {
+      out->append("{\"$numberDouble\":\"NaN\"}");
+      i += 2;
+    } else if (m.compare(i, 8, "Infinity") == 0) {
+      out->append("{\"$numberDouble\":\"Infinity\"}");
+      i += 7;
+    } else if (m.compare(i, 9, "-Infinity") == 0) {
+      out->append("{\"$numberDouble\":\"-Infinity\"}");
+      i += 8;
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+void AppendMongoRecordJson(const RecordBatch& b, size_t row, std::string* out) {
+  // The record's fields in record order, as AppendRecordJson writes them,
+  // with "_id" for id, {"$date": …} around timestamps and non-finite
+  // numbers as {"$numberDouble": …}.
+  static const RecordJsonDialect kMongo{"_id", AppendMongoMetadata, AppendMongoVector, true};
+  AppendRecordJson(b, row, out, kMongo);
 }
 
 }  // namespace tributary::json_internal

@@ -11,6 +11,22 @@
 //   {"$binary": {"base64": b, "subType": t}} / {"$binary": b, "$type": t}
 //                                      -> b (the base64 text)
 //   {"$timestamp": {"t": s, "i": n}}   -> {"t": s, "i": n}
+//   {"$regularExpression": {"pattern": p, "options": o}} and the legacy
+//   {"$regex": p, "$options": o}       -> {"pattern": p, "options": o}
+//   {"$minKey": 1} / {"$maxKey": 1}    -> "MinKey" / "MaxKey"
+//   {"$undefined": true}               -> null
+//   {"$symbol": s} / {"$code": s}      -> s
+//   {"$dbPointer": {"$ref": ns, "$id": {"$oid": h}}} -> {"$ref": ns, "$id": h}
+//   (DBRefs, {"$ref": c, "$id": id}, are ordinary documents and stay so.)
+// mongoimport stores these as BSON types that JSON lacks; tributary keeps
+// their content in plain JSON the way it keeps a timestamp's {t, i}: the
+// value survives and can be filtered on, without "$" keys that a later
+// mongoimport would read as type wrappers. A lone {"$regex": …} (a query
+// operator, no "$options") stays data, as it does for mongoimport.
+//
+// Records that are not strict JSON are first read as mongo shell syntax
+// (ObjectId("…"), ISODate("…"), NumberLong(…), NaN, /re/i, unquoted keys,
+// single quotes, …; see mongo_shell.h), as mongoimport does.
 //   top-level "_id"                    -> "id" (unless the record has an "id")
 // Only objects of exactly a wrapper's shape are unwrapped: {"$exists": true}
 // and other "$" keys stay data.
@@ -31,8 +47,10 @@
 namespace tributary::json_internal {
 
 // Rewrites one record's text into *out (cleared first). InvalidData when the
-// text is not JSON or a wrapper holds a malformed value (naming it).
-Status RewriteExtendedJson(std::string_view text, std::string* out);
+// text is neither JSON nor mongo shell syntax (mongo_shell.h; the message
+// names the line, counted from first_line, and column) or a wrapper holds a
+// malformed value (naming it).
+Status RewriteExtendedJson(std::string_view text, std::string* out, int64_t first_line = 1);
 
 // Row `row` of batch as one relaxed Extended JSON document, no newline.
 void AppendMongoRecordJson(const RecordBatch& batch, size_t row, std::string* out);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "tests/test_util.h"
@@ -124,11 +126,30 @@ TEST(ExtendedJsonTest, FixtureFilesRead) {
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ(meta->Find("released")->str(), "1932-04-09T00:00:00Z");
   EXPECT_EQ(meta->Find("plot_embedding")->items().size(), 1536u);
-  // Shell syntax (ObjectId(...), NaN) is not JSON: a clear error on its line.
+  // Shell syntax (ObjectId(...), NaN, ...), as mongoimport reads it.
   errors.clear();
-  EXPECT_EQ(ReadAll("real/mongo-tools-fixtures/types.json", Format::kJson, &errors, &movies), 0);
+  RecordBatch types;
+  EXPECT_EQ(ReadAll("real/mongo-tools-fixtures/types.json", Format::kJson, &errors, &types), 1);
+  EXPECT_TRUE(errors.empty()) << errors[0].message;
+  ASSERT_EQ(types.num_rows(), 1u);
+  auto tmeta = JsonValue::Parse(types.metadata.Get(0));
+  ASSERT_TRUE(tmeta.ok());
+  EXPECT_EQ(tmeta->Find("object_id_type")->str(), "54b03ef2a817f4f960f5b809");
+  EXPECT_EQ(tmeta->Find("iso_date_type")->str(), "2015-02-25T16:42:11Z");
+  EXPECT_EQ(tmeta->Find("number_long_type")->ToString(), "5000");
+  // A malformed construct: a row error naming its line and column.
+  errors.clear();
+  ReadOptions ro;
+  ro.mongo_extended_json = true;
+  auto reader = OpenRecordReader(Format::kJsonl,
+                                 MemoryInput("{\"_id\": 1}\n\n{\"_id\": ObjectId(\"zz\")}\n"), ro);
+  ASSERT_TRUE(reader.ok());
+  RecordBatch b;
+  ASSERT_TRUE((*reader)->ReadNext(&b, &errors).ok());
+  EXPECT_EQ(b.num_rows(), 1u);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].message.find("Invalid JSON"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(errors[0].message, "Invalid JSON: ObjectId takes one string of 24 hex digits at line 3, column 9");
+  EXPECT_TRUE(errors[0].by_line);
 }
 
 TEST(ExtendedJsonTest, ExportIsRelaxedExtendedJsonWithId) {
@@ -150,6 +171,47 @@ TEST(ExtendedJsonTest, ExportIsRelaxedExtendedJsonWithId) {
   JsonValue back = Rewrite(out);
   EXPECT_EQ(back.Find("id")->str(), "x1");
   EXPECT_EQ(back.Find("created_at")->str(), "2023-11-14T22:13:20.123Z");
+}
+
+TEST(ExtendedJsonTest, ExportWritesNonFiniteNumbersAsNumberDouble) {
+  RecordBatch b;
+  size_t i = b.AppendNullRow(RowOrigin{1, 0});
+  b.id.Set(i, "x1");
+  b.document_id.Set(i, "d");
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> v = {1.5f, nan, -inf, inf, -0.0f, 1e-45f};
+  b.values.PopBack();
+  b.values.Append(v);
+  b.metadata.Set(i, "{\"a\":NaN,\"s\":\"NaN Infinity\",\"b\":[-Infinity,Infinity]}");
+  std::string out;
+  AppendMongoRecordJson(b, i, &out);
+  EXPECT_NE(out.find("\"values\":[1.5,{\"$numberDouble\":\"NaN\"},{\"$numberDouble\":\"-Infinity\"},"
+                     "{\"$numberDouble\":\"Infinity\"},-0.0,1e-45]"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"metadata\":{\"a\":{\"$numberDouble\":\"NaN\"},\"s\":\"NaN Infinity\",\"b\":"
+                     "[{\"$numberDouble\":\"-Infinity\"},{\"$numberDouble\":\"Infinity\"}]}"),
+            std::string::npos)
+      << out;
+  ASSERT_TRUE(JsonValue::Parse(out).ok()) << out;
+}
+
+TEST(ExtendedJsonTest, ExportWrapsOnlyTheRecordTimestamps) {
+  // Metadata keys named like the timestamps stay as they are; a null
+  // timestamp stays null.
+  RecordBatch b;
+  size_t i = b.AppendNullRow(RowOrigin{1, 0});
+  b.id.Set(i, "x1");
+  b.document_id.Set(i, "d");
+  b.metadata.Set(i, "{\"created_at\":\"then\",\"updated_at\":\"later\"}");
+  b.created_at.Set(i, 1700000000123000);
+  std::string out;
+  AppendMongoRecordJson(b, i, &out);
+  auto v = JsonValue::Parse(out);
+  ASSERT_TRUE(v.ok()) << out;
+  EXPECT_EQ(v->Find("metadata")->ToString(), "{\"created_at\":\"then\",\"updated_at\":\"later\"}");
+  EXPECT_EQ(v->Find("created_at")->ToString(), "{\"$date\":\"2023-11-14T22:13:20.123Z\"}");
+  EXPECT_TRUE(v->Find("updated_at")->is_null());
 }
 
 }  // namespace

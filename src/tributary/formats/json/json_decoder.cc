@@ -331,7 +331,7 @@ class RecordDecoder::Impl {
     const std::string_view original = text;
     if (options_.mongo_extended_json) {
       // Unwrap Extended JSON into a plain record, then decode that.
-      Status st = RewriteExtendedJson(text, &rewritten_);
+      Status st = RewriteExtendedJson(text, &rewritten_, origin.line);
       if (!st.ok()) {
         RowError& e = errors->emplace_back();
         e.origin = origin;
@@ -520,6 +520,11 @@ class RecordDecoder::Impl {
         }
       } else {
         std::string_view token = TrimRight(element.raw_json_token());
+        if (options_.mongo_extended_json && token.size() > 2 && token.front() == '"' && token.back() == '"') {
+          // {"$numberDouble": "NaN"} and its kin, unwrapped to strings.
+          std::string_view inner = token.substr(1, token.size() - 2);
+          if (inner == "NaN" || inner == "Infinity" || inner == "-Infinity") token = inner;
+        }
         if (token == "NaN" || token == "Infinity" || token == "-Infinity") {
           // Python's json module writes these; so does AppendVectorText.
           if (options_.allow_non_finite) {

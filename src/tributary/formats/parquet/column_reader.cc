@@ -1,5 +1,14 @@
 #include "tributary/formats/parquet/column_reader.h"
 
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "tributary/formats/parquet/codec.h"
 #include "tributary/formats/parquet/encoding.h"
 
@@ -23,8 +32,66 @@ size_t FixedWidth(const LeafColumn& leaf) {
   }
 }
 
+bool CrcMatches(const uint8_t* p, size_t n, int32_t expected) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < n;) {
+    const size_t step = std::min<size_t>(n - done, 1u << 30);
+    crc = crc32(crc, p + done, static_cast<uInt>(step));
+    done += step;
+  }
+  return static_cast<uint32_t>(crc) == static_cast<uint32_t>(expected);
+}
+
 uint32_t LoadLe32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
+}
+
+// Whether every level lies in [0, max].
+bool LevelsInRange(const int16_t* p, size_t n, int16_t max) {
+  size_t i = 0;
+  int16_t lo = 0, hi = 0;
+#if defined(__SSE2__)
+  __m128i vlo = _mm_setzero_si128(), vhi = _mm_setzero_si128();
+  for (; i + 8 <= n; i += 8) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    vlo = _mm_min_epi16(vlo, x);
+    vhi = _mm_max_epi16(vhi, x);
+  }
+  alignas(16) int16_t l[8], h[8];
+  _mm_store_si128(reinterpret_cast<__m128i*>(l), vlo);
+  _mm_store_si128(reinterpret_cast<__m128i*>(h), vhi);
+  for (int k = 0; k < 8; ++k) {
+    lo = std::min(lo, l[k]);
+    hi = std::max(hi, h[k]);
+  }
+#endif
+  for (; i < n; ++i) {
+    lo = std::min(lo, p[i]);
+    hi = std::max(hi, p[i]);
+  }
+  return lo >= 0 && hi <= max;
+}
+
+// How many levels equal v.
+size_t CountEqual(const int16_t* p, size_t n, int16_t v) {
+  size_t c = 0, i = 0;
+#if defined(__SSE2__)
+  // Each lane counts down by one per match (cmpeq gives -1); lanes are
+  // folded into c before they could wrap.
+  const __m128i vv = _mm_set1_epi16(v);
+  while (i + 8 <= n) {
+    __m128i acc = _mm_setzero_si128();
+    const size_t stop = std::min(n - (n - i) % 8, i + 8 * 32000);
+    for (; i < stop; i += 8) {
+      acc = _mm_add_epi16(acc, _mm_cmpeq_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), vv));
+    }
+    alignas(16) int16_t lanes[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
+    for (int16_t x : lanes) c += static_cast<size_t>(-static_cast<int>(x));
+  }
+#endif
+  for (; i < n; ++i) c += p[i] == v;
+  return c;
 }
 
 const char* EncodingName(Encoding::type e) {
@@ -83,36 +150,44 @@ Status ColumnChunkReader::Open(const fmt::ColumnChunk& chunk, uint64_t data_end)
                    std::to_string(md.total_compressed_size) + ") lies outside the file's data");
   }
   if (md.num_values < 0) return Corrupt("negative value count");
+  if (pf_.valid()) pf_.get();
   start_ = pos_ = static_cast<uint64_t>(start);
   end_ = start_ + static_cast<uint64_t>(md.total_compressed_size);
   chunk_values_ = md.num_values;
   values_seen_ = 0;
   has_dict_ = false;
   entries_ = num_values_ = 0;
+  page_index_ = 0;
   return Status::OK();
 }
 
-Status ColumnChunkReader::ReadHeader(fmt::PageHeader* h, uint32_t* header_len) {
-  const uint64_t left = end_ - pos_;
+Status ColumnChunkReader::ReadHeader(uint64_t at, std::string* buf, fmt::PageHeader* h, uint32_t* header_len) const {
+  const uint64_t left = end_ - at;
   size_t window = static_cast<size_t>(std::min<uint64_t>(left, 256));
   while (true) {
-    header_buf_.resize(window);
-    TRIB_RETURN_NOT_OK(file_->ReadAt(pos_, window, header_buf_.data()));
+    buf->resize(window);
+    TRIB_RETURN_NOT_OK(file_->ReadAt(at, window, buf->data()));
     uint32_t len = static_cast<uint32_t>(window);
     *h = fmt::PageHeader();
-    Status st = ReadThrift(reinterpret_cast<const uint8_t*>(header_buf_.data()), &len, h, "page header");
+    Status st = ReadThrift(reinterpret_cast<const uint8_t*>(buf->data()), &len, h, "page header");
     if (st.ok()) {
       *header_len = len;
       return Status::OK();
     }
     if (window >= left || window >= (64u << 20)) {
-      return Corrupt(st.message() + " (at offset " + std::to_string(pos_) + ")");
+      return Corrupt(st.message() + " (at offset " + std::to_string(at) + ")");
     }
     window = static_cast<size_t>(std::min<uint64_t>(left, window * 16));
   }
 }
 
 Status ColumnChunkReader::NextPage(bool* eof) {
+  int64_t unused = 0;
+  return NextPageOrSkip(0, eof, &unused);
+}
+
+Status ColumnChunkReader::NextPageOrSkip(int64_t skippable_rows, bool* eof, int64_t* skipped_rows) {
+  *skipped_rows = 0;
   while (true) {
     if (pos_ >= end_ || values_seen_ >= chunk_values_) {
       if (values_seen_ < chunk_values_) {
@@ -125,17 +200,155 @@ Status ColumnChunkReader::NextPage(bool* eof) {
     }
     fmt::PageHeader h;
     uint32_t header_len = 0;
-    TRIB_RETURN_NOT_OK(ReadHeader(&h, &header_len));
+    bool prefetched = false;
+    if (pf_.valid()) {
+      pf_.get();  // waits for the worker
+      if (pf_status_.ok() && pf_pos_ == pos_ && pf_fetched_ && skippable_rows == 0) {
+        h = std::move(pf_h_);
+        header_len = pf_header_len_;
+        prefetched = true;
+      }
+    }
+    if (!prefetched) TRIB_RETURN_NOT_OK(ReadHeader(pos_, &header_buf_, &h, &header_len));
+    if (skippable_rows > 0) {
+      // A data page whose row count its header states (v2 pages; v1 pages
+      // of columns without repetition) is stepped over unread when all its
+      // rows are to be skipped.
+      int64_t rows = -1, values = -1;
+      if (h.type == PageType::DATA_PAGE_V2 && h.__isset.data_page_header_v2) {
+        rows = h.data_page_header_v2.num_rows;
+        values = h.data_page_header_v2.num_values;
+      } else if (h.type == PageType::DATA_PAGE && h.__isset.data_page_header && leaf_->max_rep == 0) {
+        rows = values = h.data_page_header.num_values;
+      }
+      if (rows >= 0 && values >= 0 && rows <= skippable_rows && h.compressed_page_size >= 0 &&
+          static_cast<uint64_t>(h.compressed_page_size) <= end_ - pos_ - header_len &&
+          values <= chunk_values_ - values_seen_) {
+        pos_ += header_len + static_cast<uint64_t>(h.compressed_page_size);
+        values_seen_ += values;
+        ++page_index_;
+        *skipped_rows = rows;
+        *eof = false;
+        entries_ = num_values_ = 0;
+        return Status::OK();
+      }
+    }
     bool data_page = false;
-    TRIB_RETURN_NOT_OK(LoadPage(h, header_len, &data_page));
+    TRIB_RETURN_NOT_OK(LoadPage(h, header_len, prefetched, &data_page));
     if (data_page) {
+      if (prefetch_) StartPrefetch();
       *eof = false;
       return Status::OK();
     }
   }
 }
 
-Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool* data_page) {
+Status ColumnChunkReader::StreamZstd(uint64_t offset, size_t csize, uint8_t* out, size_t usize, uint32_t* crc) {
+  if (!dctx_) dctx_.reset(ZSTD_createDCtx());
+  if (!dctx_) return Status::Internal("zstd: out of memory");
+  ZSTD_DCtx_reset(dctx_.get(), ZSTD_reset_session_only);
+  uint8_t* slice = Reserve(&raw_, &raw_cap_, kStreamSliceBytes);
+  uLong c = crc32(0L, Z_NULL, 0);
+  ZSTD_outBuffer ob{out, usize, 0};
+  size_t last = 1;
+  for (size_t done = 0; done < csize;) {
+    const size_t n = std::min(kStreamSliceBytes, csize - done);
+    TRIB_RETURN_NOT_OK(file_->ReadAt(offset + done, n, reinterpret_cast<char*>(slice)));
+    c = crc32(c, slice, static_cast<uInt>(n));
+    done += n;
+    ZSTD_inBuffer ib{slice, n, 0};
+    while (ib.pos < ib.size) {
+      const size_t in_before = ib.pos, out_before = ob.pos;
+      last = ZSTD_decompressStream(dctx_.get(), &ob, &ib);
+      if (ZSTD_isError(last)) return Corrupt(std::string("zstd page: ") + ZSTD_getErrorName(last));
+      if (ib.pos == in_before && ob.pos == out_before) {  // the output is full and more would come
+        return Corrupt("zstd page: decompresses to more than the " + std::to_string(usize) + " bytes its header states");
+      }
+    }
+  }
+  if (last != 0 || ob.pos != usize) {
+    return Corrupt("zstd page: decompresses to " + std::to_string(ob.pos) + " bytes, not the " + std::to_string(usize) +
+                   " its header states");
+  }
+  *crc = static_cast<uint32_t>(c);
+  return Status::OK();
+}
+
+Status ColumnChunkReader::SkipRows(int64_t n, size_t* e, size_t* v) {
+  const int16_t max_def = leaf_->max_def;
+  bool continuing = false;  // inside a skipped row that may go on in the next page
+  while (n > 0 || continuing) {
+    if (*e >= entries_) {
+      bool eof = false;
+      int64_t skipped = 0;
+      TRIB_RETURN_NOT_OK(NextPageOrSkip(continuing ? 0 : n, &eof, &skipped));
+      *e = *v = 0;
+      if (eof) {
+        if (n > 0) return Corrupt("the column ends before the row group's last row");
+        return Status::OK();
+      }
+      n -= skipped;
+      continue;
+    }
+    if (leaf_->max_rep == 0) {
+      const size_t k = static_cast<size_t>(std::min<int64_t>(n, static_cast<int64_t>(entries_ - *e)));
+      *v += max_def == 0 ? k : CountEqual(defs_.data() + *e, k, max_def);
+      *e += k;
+      n -= static_cast<int64_t>(k);
+      continue;
+    }
+    // Rows start at entries of repetition level 0.
+    size_t j = *e;
+    for (; j < entries_; ++j) {
+      if (reps_[j] == 0) {
+        if (n == 0) break;
+        --n;
+      }
+      if (max_def == 0 || defs_[j] == max_def) ++*v;
+    }
+    *e = j;
+    continuing = j == entries_;  // the last skipped row may continue
+    if (j < entries_) break;
+  }
+  return Status::OK();
+}
+
+void ColumnChunkReader::StartPrefetch() {
+  if (pos_ >= end_ || values_seen_ >= chunk_values_) return;
+  pf_pos_ = pos_;
+  pf_ = std::async(std::launch::async, [this] {
+    pf_fetched_ = false;
+    pf_status_ = FetchV1Page(pf_pos_, &pf_h_, &pf_header_len_, &pf_fetched_);
+  });
+}
+
+// Reads the page at `at` into pf_page_ (decompressed) when it is a v1 data
+// page of ordinary size; otherwise only its header is read and *fetched
+// stays false. Runs on a worker thread: touches only pf_* members and the
+// file.
+Status ColumnChunkReader::FetchV1Page(uint64_t at, fmt::PageHeader* h, uint32_t* header_len, bool* fetched) {
+  TRIB_RETURN_NOT_OK(ReadHeader(at, &pf_header_buf_, h, header_len));
+  if (h->type != PageType::DATA_PAGE || !h->__isset.data_page_header || h->compressed_page_size < 0 ||
+      h->uncompressed_page_size < 0) {
+    return Status::OK();
+  }
+  const uint64_t body = at + *header_len;
+  const size_t csize = static_cast<size_t>(h->compressed_page_size);
+  const size_t usize = static_cast<size_t>(h->uncompressed_page_size);
+  if (csize > end_ - body || usize > kMaxPageBytes ||
+      (codec_ == fmt::CompressionCodec::ZSTD && csize > kStreamPageBytes)) {
+    return Status::OK();  // left to the reading thread, which reports or streams it
+  }
+  uint8_t* raw = Reserve(&pf_raw_, &pf_raw_cap_, csize);
+  TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+  if (h->__isset.crc && !CrcMatches(raw, csize, h->crc)) return Status::OK();  // reported by the reading thread
+  uint8_t* out = Reserve(&pf_page_, &pf_page_cap_, usize);
+  if (!Decompress(codec_, raw, csize, out, usize).ok()) return Status::OK();  // likewise
+  *fetched = true;
+  return Status::OK();
+}
+
+Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool prefetched, bool* data_page) {
   *data_page = false;
   if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) return Corrupt("negative page size");
   const uint64_t body = pos_ + header_len;
@@ -154,8 +367,21 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
     return Corrupt("page at offset " + std::to_string(page_start) + " claims " + std::to_string(usize) +
                    " bytes uncompressed, over the " + std::to_string(kMaxPageBytes) + "-byte limit");
   }
-  uint8_t* raw = Reserve(&raw_, &raw_cap_, csize);
-  TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+  ++page_index_;
+  // Large zstd data pages (v1) are read in slices and decompressed as they
+  // come, so the compressed page is never whole in memory.
+  const bool stream = codec_ == fmt::CompressionCodec::ZSTD && h.type == PageType::DATA_PAGE && csize > kStreamPageBytes;
+  // A prefetched page is already read, checked and decompressed.
+  const bool read_here = !stream && !prefetched;
+  uint8_t* raw = read_here ? Reserve(&raw_, &raw_cap_, csize) : nullptr;
+  if (read_here) TRIB_RETURN_NOT_OK(file_->ReadAt(body, csize, reinterpret_cast<char*>(raw)));
+  if (h.__isset.crc && read_here) {
+    // CRC-32 of the page as stored (after compression), when the writer set one.
+    if (!CrcMatches(raw, csize, h.crc)) {
+      return Corrupt("page " + std::to_string(page_index_) + " (at offset " + std::to_string(page_start) +
+                     ") fails its CRC check: the page is corrupt");
+    }
+  }
 
   if (h.type == PageType::DICTIONARY_PAGE) {
     if (!h.__isset.dictionary_page_header) return Corrupt("dictionary page without its header");
@@ -180,9 +406,24 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
     if (dp.num_values < 0) return Corrupt("negative value count in a page");
     num_entries = static_cast<size_t>(dp.num_values);
     encoding = dp.encoding;
-    uint8_t* out = Reserve(&page_, &page_cap_, usize);
-    Status st = Decompress(codec_, raw, csize, out, usize);
-    if (!st.ok()) return Corrupt(st.message());
+    if (prefetched) {
+      page_.swap(pf_page_);
+      std::swap(page_cap_, pf_page_cap_);
+    }
+    uint8_t* out = prefetched ? page_.get() : Reserve(&page_, &page_cap_, usize);
+    if (prefetched) {
+      // Decompressed by the worker.
+    } else if (stream) {
+      uint32_t crc = 0;
+      TRIB_RETURN_NOT_OK(StreamZstd(body, csize, out, usize, &crc));
+      if (h.__isset.crc && crc != static_cast<uint32_t>(h.crc)) {
+        return Corrupt("page " + std::to_string(page_index_) + " (at offset " + std::to_string(page_start) +
+                       ") fails its CRC check: the page is corrupt");
+      }
+    } else {
+      Status st = Decompress(codec_, raw, csize, out, usize);
+      if (!st.ok()) return Corrupt(st.message());
+    }
     values = out;
     values_len = usize;
   } else {
@@ -251,19 +492,13 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
   // Count non-null values and check the levels' ranges.
   size_t nn = num_entries;
   if (leaf_->max_def > 0) {
-    nn = 0;
-    const int16_t maxd = leaf_->max_def;
-    bool bad = false;
-    for (size_t i = 0; i < num_entries; ++i) {
-      nn += defs_[i] == maxd;
-      bad |= defs_[i] > maxd || defs_[i] < 0;
+    if (!LevelsInRange(defs_.data(), num_entries, leaf_->max_def)) {
+      return Corrupt("definition level above the column's maximum");
     }
-    if (bad) return Corrupt("definition level above the column's maximum");
+    nn = CountEqual(defs_.data(), num_entries, leaf_->max_def);
   }
-  if (leaf_->max_rep > 0) {
-    bool bad = false;
-    for (size_t i = 0; i < num_entries; ++i) bad |= reps_[i] > leaf_->max_rep || reps_[i] < 0;
-    if (bad) return Corrupt("repetition level above the column's maximum");
+  if (leaf_->max_rep > 0 && !LevelsInRange(reps_.data(), num_entries, leaf_->max_rep)) {
+    return Corrupt("repetition level above the column's maximum");
   }
   num_values_ = nn;
   values_seen_ += static_cast<int64_t>(num_entries);

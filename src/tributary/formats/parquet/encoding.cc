@@ -1,5 +1,9 @@
 #include "tributary/formats/parquet/encoding.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <cstring>
 #include <limits>
 
@@ -81,7 +85,14 @@ Status DecodeHybridT(const uint8_t* p, size_t n, int bit_width, size_t count, T*
       if (bit_width < 32 && (v >> bit_width) != 0) return Status::InvalidData("RLE run value wider than its bit width");
       size_t take = static_cast<size_t>(std::min<uint64_t>(len, count - done));
       T tv = static_cast<T>(v);
-      for (size_t i = 0; i < take; ++i) out[done + i] = tv;
+      size_t i = 0;
+#if defined(__SSE2__)
+      if constexpr (sizeof(T) == 2) {
+        const __m128i fill = _mm_set1_epi16(static_cast<int16_t>(tv));
+        for (; i + 8 <= take; i += 8) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + done + i), fill);
+      }
+#endif
+      for (; i < take; ++i) out[done + i] = tv;
       done += take;
       if (len == 0 && pos >= n) return Ended("RLE");
     }

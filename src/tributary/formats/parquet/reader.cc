@@ -2,8 +2,14 @@
 
 #include <cstring>
 #include <optional>
+#include <thread>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "tributary/formats/parquet/column_reader.h"
+#include "tributary/formats/parquet/nested_reader.h"
 #include "tributary/formats/parquet/schema.h"
 #include "tributary/formats/parquet/thrift_io.h"
 #include "tributary/formats/parquet/value_convert.h"
@@ -14,12 +20,31 @@ namespace {
 
 constexpr size_t kMaxFooterBytes = 256u << 20;
 
+// From entry e, the end of the run of entries that continue the current row
+// with a present element (definition level max_def, repetition level not 0).
+size_t ElementRunEnd(const int16_t* defs, const int16_t* reps, size_t e, size_t n, int16_t max_def) {
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128(), md = _mm_set1_epi16(max_def), ones = _mm_set1_epi16(-1);
+  while (e + 8 <= n) {
+    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(defs + e));
+    const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(reps + e));
+    const __m128i stop = _mm_or_si128(_mm_cmpeq_epi16(r, zero), _mm_xor_si128(_mm_cmpeq_epi16(d, md), ones));
+    const int mask = _mm_movemask_epi8(stop);
+    if (mask != 0) return e + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask))) / 2;
+    e += 8;
+  }
+#endif
+  while (e < n && defs[e] == max_def && reps[e] != 0) ++e;
+  return e;
+}
+
 struct FieldPlan {
   const TopField* top = nullptr;
   const LeafColumn* leaf = nullptr;
   RowBuilder::Target target;
   bool as_vector = false;  // a list filling the record's vector
   std::unique_ptr<ColumnChunkReader> reader;
+  std::unique_ptr<NestedFieldReader> nested;  // kNested fields
   size_t e = 0;  // next level entry in the current page
   size_t v = 0;  // next value in the current page
   bool eof = false;
@@ -49,12 +74,24 @@ class ParquetReader final : public RecordReader {
         }
         if (n == 0 || next_rg_ >= meta_.row_groups.size()) return Status::OK();
       }
-      RecordBatch scratch;
-      std::vector<RowError> errors;
-      TRIB_RETURN_NOT_OK(ReadRows(&scratch, &errors, static_cast<size_t>(std::min<int64_t>(n, 4096))));
-      const int64_t got = static_cast<int64_t>(scratch.num_rows() + errors.size());
-      if (got == 0) return Status::OK();
-      n -= got;
+      if (rg_rows_left_ == 0) TRIB_RETURN_NOT_OK(OpenRowGroup(next_rg_++));
+      // Inside a row group: every column steps over the rows, skipping
+      // whole pages where their headers allow, without building records.
+      const int64_t k = std::min(n, rg_rows_left_);
+      for (FieldPlan& p : plans_) {
+        if (p.nested) {
+          TRIB_RETURN_NOT_OK(p.nested->SkipRows(k));
+        } else {
+          TRIB_RETURN_NOT_OK(p.reader->SkipRows(k, &p.e, &p.v));
+        }
+      }
+      rg_rows_left_ -= k;
+      records_read_ += k;
+      n -= k;
+      if (rg_rows_left_ == 0) {
+        bytes_done_ += rg_bytes_;
+        rg_rows_total_ = 0;
+      }
     }
     return Status::OK();
   }
@@ -85,6 +122,7 @@ class ParquetReader final : public RecordReader {
   Status Advance(FieldPlan* p);
   Status ReadScalar(FieldPlan* p);
   Status ReadList(FieldPlan* p);
+  Status ReadNested(FieldPlan* p);
   Status Err(const FieldPlan& p, const std::string& what) const {
     return Status::InvalidData(p.reader->where() + ": " + what);
   }
@@ -156,6 +194,20 @@ Status ParquetReader::Open() {
       return Status::Unsupported("column '" + f.name + "' is " + f.why +
                                  "; tributary reads scalar and list columns (use --unknown-fields ignore to skip it)");
     }
+    if (f.shape == TopField::Shape::kNested) {
+      if (p.target.kind == Kind::kField) {
+        const SchemaNode& n = schema_.nodes()[static_cast<size_t>(f.node)];
+        const bool list_like = n.repeated || (n.is_list && schema_.ListElement(f.node) >= 0);
+        if (p.target.field != Field::kMetadata || list_like) {
+          return Status::InvalidData("column '" + f.name + "' is " + f.why + " and cannot fill the field '" +
+                                     std::string(FieldName(p.target.field)) +
+                                     "' (structs and maps can fill metadata; other columns go into metadata as JSON)");
+        }
+      }
+      p.nested = std::make_unique<NestedFieldReader>(&schema_, &f);
+      plans_.push_back(std::move(p));
+      continue;
+    }
     p.leaf = &schema_.leaves()[static_cast<size_t>(f.leaf)];
     if (p.target.kind == Kind::kField) {
       const Field target = p.target.field;
@@ -183,6 +235,10 @@ Status ParquetReader::Open() {
 Status ParquetReader::OpenRowGroup(size_t i) {
   const auto& rg = meta_.row_groups[i];
   for (FieldPlan& p : plans_) {
+    if (p.nested) {
+      TRIB_RETURN_NOT_OK(p.nested->OpenRowGroup(file_.get(), rg, i, data_end_));
+      continue;
+    }
     const int leaf = p.top->leaf;
     p.reader = std::make_unique<ColumnChunkReader>(file_.get(), p.leaf,
                                                    file_->name() + ": column '" + p.leaf->dotted + "' in row group " +
@@ -190,6 +246,22 @@ Status ParquetReader::OpenRowGroup(size_t i) {
     TRIB_RETURN_NOT_OK(p.reader->Open(rg.columns[static_cast<size_t>(leaf)], data_end_));
     p.e = p.v = 0;
     p.eof = false;
+  }
+  // The column that carries most of the row group's bytes (the vectors)
+  // reads and decompresses its next page on another core.
+  if (std::thread::hardware_concurrency() > 1) {
+    FieldPlan* biggest = nullptr;
+    int64_t most = 0;
+    for (FieldPlan& p : plans_) {
+      if (p.nested) continue;
+      const auto& c = rg.columns[static_cast<size_t>(p.top->leaf)];
+      const int64_t bytes = c.__isset.meta_data ? c.meta_data.total_compressed_size : 0;
+      if (bytes > most) {
+        most = bytes;
+        biggest = &p;
+      }
+    }
+    if (biggest && most > (4 << 20)) biggest->reader->EnablePrefetch();
   }
   rg_rows_total_ = rg_rows_left_ = rg.num_rows;
   rg_bytes_ = RowGroupBytes(i);
@@ -277,15 +349,29 @@ Status ParquetReader::ReadList(FieldPlan* p) {
     // Fast path: a run of present floats in the same page.
     if (to_vector && p->e < r.entries()) {
       const float* floats = r.PlainFloats();
+      const uint8_t* doubles = floats ? nullptr : r.PlainDoubles();
       const int16_t* defs = r.defs();
-      if (floats && defs) {
-        size_t e = p->e, v = p->v;
-        const size_t n = r.entries();
-        while (e < n && defs[e] == max_def && r.rep(e) != 0) ++e;
+      const int16_t* reps = r.reps();
+      if ((floats || doubles) && defs && reps) {
+        const size_t v = p->v;
+        const size_t e = ElementRunEnd(defs, reps, p->e, r.entries(), max_def);
         if (e > p->e) {
-          vec->insert(vec->end(), floats + v, floats + v + (e - p->e));
-          element += e - p->e;
-          p->v += e - p->e;
+          const size_t k = e - p->e;
+          if (floats) {
+            vec->insert(vec->end(), floats + v, floats + v + k);
+          } else {
+            const size_t old = vec->size();
+            vec->resize(old + k);
+            float* out = vec->data() + old;
+            const uint8_t* src = doubles + v * 8;
+            for (size_t i = 0; i < k; ++i) {
+              double d;
+              std::memcpy(&d, src + i * 8, 8);
+              out[i] = static_cast<float>(d);
+            }
+          }
+          element += k;
+          p->v += k;
           p->e = e;
           first = false;
         }
@@ -311,6 +397,17 @@ Status ParquetReader::ReadList(FieldPlan* p) {
   return Status::OK();
 }
 
+Status ParquetReader::ReadNested(FieldPlan* p) {
+  TRIB_RETURN_NOT_OK(p->nested->NextRow(&json_));
+  if (p->target.kind == RowBuilder::Target::Kind::kField) {  // metadata
+    if (json_ == "null") return builder_->SetNull(p->target.field);
+    (void)builder_->SetText(p->target.field, json_);  // remembered by the builder
+    return Status::OK();
+  }
+  (void)builder_->AddExtraJson(p->top->name, json_);
+  return Status::OK();
+}
+
 Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows) {
   builder_opt_.emplace(options_, batch);
   builder_ = &*builder_opt_;
@@ -328,7 +425,9 @@ Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors
     ++records_read_;
     builder_->Begin(RowOrigin{records_read_, 0});
     for (FieldPlan& p : plans_) {
-      if (p.top->shape == TopField::Shape::kList) {
+      if (p.nested) {
+        TRIB_RETURN_NOT_OK(ReadNested(&p));
+      } else if (p.top->shape == TopField::Shape::kList) {
         TRIB_RETURN_NOT_OK(ReadList(&p));
       } else {
         TRIB_RETURN_NOT_OK(ReadScalar(&p));

@@ -3,13 +3,16 @@
 // without BYTE_STREAM_SPLIT, across many pages and row groups.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <random>
 
 #include "tributary/formats/csv/test_support.h"
 #include "tributary/formats/parquet/test_support.h"
+#include "tributary/formats/parquet/thrift_io.h"
 
 namespace tributary::parquet {
 namespace {
@@ -148,6 +151,89 @@ TEST(ParquetRoundTrip, SkipRecordsResumesAtTheRightRow) {
     EXPECT_EQ(got.origin[0].row, skip + 1);
     EXPECT_EQ(got.id.IsNull(0) ? "" : got.id.Get(0), b.id.IsNull(skip) ? "" : b.id.Get(skip));
   }
+}
+
+// The footer of a file in memory.
+fmt::FileMetaData Footer(const std::string& file) {
+  uint32_t len;
+  std::memcpy(&len, file.data() + file.size() - 8, 4);
+  fmt::FileMetaData md;
+  EXPECT_TRUE(ReadThrift(reinterpret_cast<const uint8_t*>(file.data() + file.size() - 8 - len), &len, &md, "footer").ok());
+  return md;
+}
+
+bool HasEncoding(const fmt::ColumnChunk& c, fmt::Encoding::type e) {
+  const auto& v = c.meta_data.encodings;
+  return std::find(v.begin(), v.end(), e) != v.end();
+}
+
+// String columns with few distinct values get a dictionary; columns of
+// distinct values stay PLAIN; a dictionary that outgrows its limit falls
+// back to PLAIN pages partway through the chunk. All read back exactly.
+TEST(ParquetRoundTrip, StringDictionariesAndTheirFallback) {
+  RecordBatch b;
+  for (int i = 0; i < 11000; ++i) {
+    for (Field f : AllFields()) {
+      switch (FieldTypeOf(f)) {
+        case FieldType::kString:
+        case FieldType::kJsonObject: {
+          StringColumn& c = b.strings(f);
+          if (f == Field::kId) {
+            c.Append("id-" + std::to_string(i));
+          } else if (f == Field::kLanguage) {
+            c.Append(i % 3 ? "en" : "fr");
+          } else if (f == Field::kContent) {
+            // 3000 rows from ten long texts (a first page worth a
+            // dictionary), then 8000 distinct ones that push the dictionary
+            // past its size limit.
+            std::string text(400, static_cast<char>('a' + (i < 3000 ? i % 10 : i % 26)));
+            text += std::to_string(i < 3000 ? i % 10 : i);
+            c.Append(text);
+          } else {
+            c.AppendNull();
+          }
+          break;
+        }
+        case FieldType::kInt64:
+        case FieldType::kTimestamp: b.ints(f).AppendNull(); break;
+        case FieldType::kVector: b.values.AppendNull(); break;
+      }
+    }
+    b.origin.push_back({i + 1, 0});
+  }
+  std::string file;
+  ASSERT_TRUE(WriteAll({&b}, WriteOptions{}, &file).ok());
+  fmt::FileMetaData md = Footer(file);
+  ASSERT_EQ(md.row_groups.size(), 1u);
+  const auto& cols = md.row_groups[0].columns;
+  const auto col = [&](Field f) { return cols[static_cast<size_t>(f)]; };
+  EXPECT_TRUE(HasEncoding(col(Field::kLanguage), fmt::Encoding::RLE_DICTIONARY));
+  EXPECT_TRUE(col(Field::kLanguage).meta_data.__isset.dictionary_page_offset);
+  EXPECT_FALSE(HasEncoding(col(Field::kId), fmt::Encoding::RLE_DICTIONARY));
+  EXPECT_FALSE(col(Field::kId).meta_data.__isset.dictionary_page_offset);
+  EXPECT_TRUE(HasEncoding(col(Field::kContent), fmt::Encoding::RLE_DICTIONARY));
+  // Walk the content chunk's pages: a dictionary page, dictionary-encoded
+  // data pages, then PLAIN ones.
+  const auto& cmd = col(Field::kContent).meta_data;
+  std::vector<int> kinds;  // 0 dictionary, 1 RLE_DICTIONARY data, 2 PLAIN data
+  for (int64_t pos = cmd.dictionary_page_offset; pos < cmd.dictionary_page_offset + cmd.total_compressed_size;) {
+    fmt::PageHeader h;
+    uint32_t len = static_cast<uint32_t>(file.size() - static_cast<size_t>(pos));
+    ASSERT_TRUE(ReadThrift(reinterpret_cast<const uint8_t*>(file.data() + pos), &len, &h, "page header").ok());
+    if (h.type == fmt::PageType::DICTIONARY_PAGE) kinds.push_back(0);
+    else kinds.push_back(h.data_page_header.encoding == fmt::Encoding::RLE_DICTIONARY ? 1 : 2);
+    pos += len + h.compressed_page_size;
+  }
+  ASSERT_GE(kinds.size(), 3u);
+  EXPECT_EQ(kinds[0], 0);
+  EXPECT_EQ(kinds[1], 1);
+  EXPECT_EQ(kinds.back(), 2);
+  EXPECT_TRUE(std::is_sorted(kinds.begin(), kinds.end()));
+  ReadOptions ro;
+  ro.batch_rows = 500;
+  auto got = ReadAll(MemoryInput(file), ro);
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  EXPECT_EQ(csv::testing::DiffRows(b, got.rows), "");
 }
 
 TEST(ParquetReader, RefusesWhatIsNotParquet) {

@@ -217,11 +217,32 @@ Result<Schema> Schema::Build(const std::vector<fmt::SchemaElement>& el) {
   }
   if (next != el.size()) return Status::InvalidData("the file's schema has elements outside its root");
 
+  s.nodes_.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& n = nodes[i];
+    SchemaNode& out = s.nodes_[i];
+    out.name = n.el->name;
+    out.required = i == 0 || IsRequired(*n.el);
+    out.repeated = i != 0 && IsRepeated(*n.el);
+    out.def = n.def;
+    out.rep = n.rep;
+    out.first_leaf = n.first_leaf;
+    out.num_leaves = n.num_leaves;
+    out.children = n.children;
+    if (IsGroup(*n.el)) {
+      out.is_map = IsMapAnnotated(*n.el);
+      out.is_list = !out.is_map && IsListAnnotated(*n.el);
+    } else {
+      out.leaf = n.first_leaf;
+    }
+  }
+
   for (int c : nodes[0].children) {
     const Node& n = nodes[c];
     const fmt::SchemaElement& e = *n.el;
     TopField f;
     f.name = e.name;
+    f.node = c;
     f.first_leaf = n.first_leaf;
     f.num_leaves = n.num_leaves;
     f.def_present = n.def;
@@ -237,28 +258,21 @@ Result<Schema> Schema::Build(const std::vector<fmt::SchemaElement>& el) {
         f.def_present = n.def;
       }
     } else if (IsMapAnnotated(e)) {
-      f.shape = TopField::Shape::kUnsupported;
+      f.shape = TopField::Shape::kNested;
       f.why = "a map";
     } else if (IsRepeated(e)) {
-      f.shape = TopField::Shape::kUnsupported;
+      f.shape = TopField::Shape::kNested;
       f.why = "a repeated group";
     } else if (IsListAnnotated(e) || (n.children.size() == 1 && IsRepeated(*nodes[n.children[0]].el))) {
       f.def_present = n.def;
-      if (n.children.size() != 1 || !IsRepeated(*nodes[n.children[0]].el)) {
-        f.shape = TopField::Shape::kUnsupported;
+      const int element = s.ListElement(c);
+      if (element < 0) {
+        f.shape = TopField::Shape::kNested;
         f.why = "a LIST whose child is not a single repeated field";
       } else {
-        const Node& r = nodes[n.children[0]];
-        f.def_element = r.def;
-        const fmt::SchemaElement& re = *r.el;
-        int element = -1;
-        if (!IsGroup(re)) {
-          element = n.children[0];  // 2-level list
-        } else if (r.children.size() == 1 && re.name != "array" && re.name != e.name + "_tuple") {
-          element = r.children[0];  // 3-level list
-        }
-        if (element < 0 || IsGroup(*nodes[element].el) || nodes[element].rep != 1) {
-          f.shape = TopField::Shape::kUnsupported;
+        f.def_element = nodes[n.children[0]].def;
+        if (IsGroup(*nodes[element].el) || nodes[element].rep != 1) {
+          f.shape = TopField::Shape::kNested;
           f.why = "a list of structs or of lists";
         } else {
           f.shape = TopField::Shape::kList;
@@ -266,12 +280,25 @@ Result<Schema> Schema::Build(const std::vector<fmt::SchemaElement>& el) {
         }
       }
     } else {
-      f.shape = TopField::Shape::kUnsupported;
+      f.shape = TopField::Shape::kNested;
       f.why = "a struct";
     }
     s.fields_.push_back(std::move(f));
   }
   return s;
+}
+
+int Schema::ListElement(int node) const {
+  const SchemaNode& n = nodes_[static_cast<size_t>(node)];
+  if (n.leaf >= 0 || n.children.size() != 1) return -1;
+  const int r = n.children[0];
+  const SchemaNode& rn = nodes_[static_cast<size_t>(r)];
+  if (!rn.repeated) return -1;
+  if (rn.leaf >= 0) return r;  // 2-level list of primitives
+  // Backward-compatibility rules of the format: a repeated group with one
+  // child named "array" or "<list>_tuple" is itself the element (a struct).
+  if (rn.children.size() == 1 && rn.name != "array" && rn.name != n.name + "_tuple") return rn.children[0];
+  return r;
 }
 
 std::string DescribeLeaf(const LeafColumn& leaf) {

@@ -2,8 +2,9 @@
 // SchemaElement list turned into leaf columns (with their definition and
 // repetition levels) and top-level fields, each classified as a scalar, a
 // list of primitives (3-level LIST, legacy 2-level LIST, or an unannotated
-// repeated primitive), or a shape tributary does not read (structs, maps,
-// nested lists).
+// repeated primitive), a nested shape (structs, maps, lists of lists or of
+// structs; read as JSON through the node tree kept here), or a malformed
+// annotation tributary refuses.
 //
 // Thread-safety: immutable after Build; safe to share.
 #pragma once
@@ -50,10 +51,24 @@ struct LeafColumn {
   bool is_int96 = false;
 };
 
+// One element of the schema tree. Leaves have leaf >= 0; groups have children.
+struct SchemaNode {
+  std::string name;
+  bool required = true;
+  bool repeated = false;
+  bool is_list = false;  // LIST-annotated group
+  bool is_map = false;   // MAP / MAP_KEY_VALUE-annotated group
+  int16_t def = 0, rep = 0;  // levels including this node
+  int leaf = -1;
+  int first_leaf = 0, num_leaves = 0;
+  std::vector<int> children;
+};
+
 struct TopField {
-  enum class Shape : uint8_t { kScalar, kList, kUnsupported };
+  enum class Shape : uint8_t { kScalar, kList, kNested, kUnsupported };
   std::string name;
   Shape shape = Shape::kScalar;
+  int node = -1;             // the field's SchemaNode
   int leaf = -1;             // index of the leaf for scalars and lists
   int first_leaf = 0;        // leaves under this field: [first_leaf, first_leaf + num_leaves)
   int num_leaves = 0;
@@ -69,8 +84,15 @@ class Schema {
 
   const std::vector<LeafColumn>& leaves() const { return leaves_; }
   const std::vector<TopField>& fields() const { return fields_; }
+  const std::vector<SchemaNode>& nodes() const { return nodes_; }
+  // For a list-shaped group (one repeated child): the node that is one
+  // element of the list, which is the repeated child itself (2-level lists,
+  // legacy struct elements) or its only child (3-level lists). -1 when the
+  // node is not list-shaped.
+  int ListElement(int node) const;
 
  private:
+  std::vector<SchemaNode> nodes_;
   std::vector<LeafColumn> leaves_;
   std::vector<TopField> fields_;
 };

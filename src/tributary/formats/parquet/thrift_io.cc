@@ -4,7 +4,9 @@
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
 
+#include <cstring>
 #include <exception>
+#include <string>
 #include <memory>
 
 namespace tributary::parquet {
@@ -12,6 +14,62 @@ namespace tributary::parquet {
 using apache::thrift::TConfiguration;
 using apache::thrift::protocol::TCompactProtocolT;
 using apache::thrift::transport::TMemoryBuffer;
+
+namespace {
+
+// Thrift stores whatever int32 the wire holds in the C++ enum fields, and
+// loading an enum outside its range is undefined behaviour. So every enum of
+// a decoded struct is checked as a raw integer (memcpy, no enum load) against
+// the values the specification defines, before anything reads it.
+template <typename E>
+bool EnumInRange(const E& field, int32_t max) {
+  static_assert(sizeof(E) == sizeof(int32_t));
+  int32_t raw;
+  std::memcpy(&raw, &field, sizeof(raw));
+  return raw >= 0 && raw <= max;
+}
+
+Status BadEnum(const char* what, const char* field, const void* value) {
+  int32_t raw;
+  std::memcpy(&raw, value, sizeof(raw));
+  return Status::InvalidData(std::string("corrupt ") + what + ": unknown " + field + " value " + std::to_string(raw));
+}
+
+#define TRIB_CHECK_ENUM(what, field, max) \
+  if (!EnumInRange(field, max)) return BadEnum(what, #field, &(field))
+
+Status CheckEnums(const fmt::PageHeader& h, const char* what) {
+  TRIB_CHECK_ENUM(what, h.type, 3);
+  if (h.__isset.data_page_header) {
+    TRIB_CHECK_ENUM(what, h.data_page_header.encoding, 9);
+    TRIB_CHECK_ENUM(what, h.data_page_header.definition_level_encoding, 9);
+    TRIB_CHECK_ENUM(what, h.data_page_header.repetition_level_encoding, 9);
+  }
+  if (h.__isset.dictionary_page_header) TRIB_CHECK_ENUM(what, h.dictionary_page_header.encoding, 9);
+  if (h.__isset.data_page_header_v2) TRIB_CHECK_ENUM(what, h.data_page_header_v2.encoding, 9);
+  return Status::OK();
+}
+
+Status CheckEnums(const fmt::FileMetaData& m, const char* what) {
+  for (const auto& e : m.schema) {
+    TRIB_CHECK_ENUM(what, e.type, 7);
+    TRIB_CHECK_ENUM(what, e.repetition_type, 2);
+    TRIB_CHECK_ENUM(what, e.converted_type, 21);
+  }
+  for (const auto& rg : m.row_groups) {
+    for (const auto& c : rg.columns) {
+      if (!c.__isset.meta_data) continue;
+      TRIB_CHECK_ENUM(what, c.meta_data.type, 7);
+      TRIB_CHECK_ENUM(what, c.meta_data.codec, 7);
+      for (const auto& enc : c.meta_data.encodings) TRIB_CHECK_ENUM(what, enc, 9);
+    }
+  }
+  return Status::OK();
+}
+
+#undef TRIB_CHECK_ENUM
+
+}  // namespace
 
 template <typename T>
 Status ReadThrift(const uint8_t* data, uint32_t* len, T* out, const char* what) {
@@ -22,7 +80,7 @@ Status ReadThrift(const uint8_t* data, uint32_t* len, T* out, const char* what) 
     TCompactProtocolT<TMemoryBuffer> protocol(buffer, limit, limit);
     out->read(&protocol);
     *len = *len - buffer->available_read();
-    return Status::OK();
+    return CheckEnums(*out, what);
   } catch (const std::exception& e) {
     return Status::InvalidData(std::string("cannot decode the ") + what + ": " + e.what());
   }
