@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 N=${1:-50000}
 ROUNDS=${2:-3}
-BIN=$(realpath ../build/tributary)
+BIN=$(realpath "${TRIBUTARY_BIN:-../build/tributary}")  # TRIBUTARY_BIN: another build to measure
 OUT=out
 mkdir -p "$OUT"
 if [ ! -f "$OUT/records.jsonl" ] || [ "$(cat "$OUT/.n" 2>/dev/null)" != "$N" ]; then

@@ -25,6 +25,7 @@
 #include "tributary/jobs/job_manager.h"
 #include "tributary/pipeline/export.h"
 #include "tributary/server/api_keys.h"
+#include "tributary/server/buffered_server.h"
 #include "tributary/server/metrics.h"
 #include "tributary/server/routes.h"
 
@@ -670,6 +671,10 @@ struct ApiServer::Impl {
     if (!bad.empty()) return discard(400, bad);
     if (!ok) {
       if (res.status == 413) return discard(413, "the upload is over the size limit");
+      if (!LastReadFailure().empty()) {
+        return discard(400, "the upload broke off after " + std::to_string(bytes) + " bytes of the file: " +
+                                LastReadFailure());
+      }
       return discard(400, "malformed multipart/form-data body (truncated, or a broken boundary or part header)");
     }
     if (files == 0) return discard(400, "the form has no 'file' field");
@@ -1169,7 +1174,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
     if (!ssl->is_valid()) return Status::InvalidArgument("cannot load the TLS certificate or key");
     impl->http = std::move(ssl);
   } else {
-    impl->http = std::make_unique<httplib::Server>();
+    impl->http = std::make_unique<BufferedHttpServer>();
   }
   impl->openapi = OpenApiJson();
   TRIB_RETURN_NOT_OK(impl->Setup());
