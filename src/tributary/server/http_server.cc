@@ -27,6 +27,7 @@
 #include "tributary/server/api_keys.h"
 #include "tributary/server/buffered_server.h"
 #include "tributary/server/metrics.h"
+#include "tributary/server/multipart_reader.h"
 #include "tributary/server/routes.h"
 
 namespace tributary {
@@ -381,6 +382,11 @@ struct ApiServer::Impl {
       res.set_header("Connection", "close");
       return reject(415, "expected multipart/form-data with a 'file' field");
     }
+    const std::string boundary = MultipartReader::BoundaryOf(req.get_header_value("Content-Type"));
+    if (boundary.empty()) {
+      res.set_header("Connection", "close");
+      return reject(400, "multipart/form-data without a valid boundary parameter");
+    }
     uint64_t declared = 0;
     if (req.has_header("Content-Length")) {
       int64_t v = 0;
@@ -591,8 +597,12 @@ struct ApiServer::Impl {
       feed->Advance(written);
       return write_errno == 0;
     };
-    bool ok = reader(
-        [&](const httplib::MultipartFormData& f) {
+    // The body is read raw and parsed here: httplib's own form parser is
+    // skipped (it is told the body is opaque while it is read) because it
+    // copies and scans the upload a byte at a time.
+    MultipartReader form(
+        boundary,
+        [&](const MultipartReader::Part& f) {
           part = f.name;
           if (std::find(std::begin(kFields), std::end(kFields), part) == std::end(kFields)) {
             bad = "unknown form field '" + SafeFilename(part) + "'";
@@ -638,6 +648,17 @@ struct ApiServer::Impl {
           v.append(data, n);
           return true;
         });
+    bool ok;
+    {
+      auto& headers = const_cast<Request&>(req).headers;  // httplib's own non-const Request
+      auto ct = headers.find("Content-Type");
+      std::string content_type = ct->second;
+      ct->second = "application/octet-stream";
+      ok = reader([&](const char* data, size_t n) { return form.Feed(data, n); });
+      ct->second = std::move(content_type);
+    }
+    if (ok) ok = form.Finish();
+    if (!ok && bad.empty() && !form.error().empty()) bad = "malformed multipart/form-data body: " + form.error();
     if (ok) flush();
     if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
 
