@@ -40,7 +40,6 @@ using httplib::Response;
 
 constexpr size_t kMaxJsonBody = 1 << 20;
 constexpr size_t kMaxFormField = 64 << 10;
-constexpr size_t kSpoolBuffer = 1 << 20;
 constexpr size_t kDownloadChunk = 1 << 20;
 constexpr size_t kMaxRanges = 16;
 constexpr uint64_t kMultipartOverhead = 1 << 20;
@@ -425,12 +424,10 @@ struct ApiServer::Impl {
       const std::string& id;
       ~EndUpload() { jobs->EndUpload(id); }
     } end_upload{jobs.get(), id};
-    const std::string spool = jobs->UploadPartPath(id);
-    int fd = ::open(spool.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    if (int e = feed->Open()) {
       jobs->DiscardJobDir(id);
       res.set_header("Connection", "close");
-      return Internal(res, Status::IOError(std::string("cannot create a spool file: ") + std::strerror(errno)));
+      return Internal(res, Status::IOError(std::string("cannot create a spool file: ") + std::strerror(e)));
     }
 
     static const char* kFields[] = {"file", "format", "batch_size", "mode", "skip_existing", "mapping", "map",
@@ -441,10 +438,7 @@ struct ApiServer::Impl {
     std::map<std::string, std::vector<std::string>> fields;
     int files = 0;
     uint64_t bytes = 0;
-    uint64_t written = 0;
     std::string head;  // the file's first kHeadBytes, for format detection
-    std::string buf;
-    buf.reserve(kSpoolBuffer);
     int write_errno = 0;
     bool too_large = false;
     std::string bad;
@@ -581,22 +575,6 @@ struct ApiServer::Impl {
       return true;
     };
 
-    auto flush = [&]() {
-      std::string_view d(buf);
-      while (!d.empty() && write_errno == 0) {
-        ssize_t n = ::write(fd, d.data(), d.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          write_errno = n < 0 ? errno : EIO;
-          break;
-        }
-        d.remove_prefix(static_cast<size_t>(n));
-        written += static_cast<uint64_t>(n);
-      }
-      buf.clear();
-      feed->Advance(written);
-      return write_errno == 0;
-    };
     // The body is read raw and parsed here: httplib's own form parser is
     // skipped (it is told the body is opaque while it is read) because it
     // copies and scans the upload a byte at a time.
@@ -636,9 +614,8 @@ struct ApiServer::Impl {
               head.append(data, std::min(n, kHeadBytes - head.size()));
               if (streaming && !submitted && head.size() >= kHeadBytes && !try_stream()) return false;
             }
-            buf.append(data, n);
-            if (buf.size() >= kSpoolBuffer) return flush();
-            return true;
+            write_errno = feed->Write(data, n);
+            return write_errno == 0;
           }
           std::string& v = fields[part].back();
           if (v.size() + n > kMaxFormField) {
@@ -659,8 +636,7 @@ struct ApiServer::Impl {
     }
     if (ok) ok = form.Finish();
     if (!ok && bad.empty() && !form.error().empty()) bad = "malformed multipart/form-data body: " + form.error();
-    if (ok) flush();
-    if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
+    if (ok) write_errno = feed->Close();
 
     // A broken upload: nothing was submitted (the directory goes), or the job
     // reading it fails with the reason; rows it committed before stay, and
@@ -723,11 +699,8 @@ struct ApiServer::Impl {
       }
     }
     const bool streamed = submitted;
-    Status complete = feed->Complete();
-    if (!submitted) {
-      if (!complete.ok()) return discard(500, complete.message());
-      if (!submit(p, *format, bytes)) return discard(503, submit_error);
-    }
+    if (Status complete = feed->Complete(); !complete.ok()) return discard(500, complete.message());
+    if (!submitted && !submit(p, *format, bytes)) return discard(503, submit_error);
     metrics.CountBytes(JobKind::kImport, key.tenant, "uploaded", bytes);
     audit->Record({key.tenant, key.key_id, "import.create", dataset, id, "accepted",
                    std::to_string(bytes) + " bytes, " + std::string(FormatName(*format))});
