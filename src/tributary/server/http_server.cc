@@ -688,7 +688,7 @@ struct ApiServer::Impl {
       // The job started with the fields before the file. Fields after it may
       // repeat them (the seed puts format and batch_size last) but not change
       // what is imported; batch_size only sets the transaction size, so a
-      // different one is kept for a restart and otherwise not applied.
+      // different one is accepted and not applied to the running job.
       ImportJobParams a = started, b = p;
       a.batch_size = b.batch_size = 0;
       a.upload_bytes = b.upload_bytes = 0;
