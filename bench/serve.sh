@@ -59,7 +59,10 @@ for r in $(seq 1 "$ROUNDS"); do
   t1=$(now); cli_times+=("$(echo "$t1 - $t0" | bc)")
   start_server "$OUT/api-store"; sync
   t0=$(now)
-  id=$(curl -s -H "$H" -F "file=@$FILE" -F "format=jsonl" "$URL/api/v1/datasets/bench/import" | field '["job_id"]')
+  resp=$(curl -s -H "$H" -F "file=@$FILE" -F "format=jsonl" "$URL/api/v1/datasets/bench/import")
+  re='"job_id": *"([^"]+)"'
+  [[ $resp =~ $re ]] || { echo "import was not accepted: $resp"; exit 1; }
+  id=${BASH_REMATCH[1]}
   job=$(wait_job import "$id")
   t1=$(now); api_times+=("$(echo "$t1 - $t0" | bc)")
   ok=$(echo "$job" | field '["successful_rows"]')
