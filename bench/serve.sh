@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 N=${1:-50000}
 ROUNDS=${2:-3}
-BIN=$(realpath ../build/tributary)
+BIN=$(realpath "${TRIBUTARY_BIN:-../build/tributary}")  # TRIBUTARY_BIN: another build to measure
 OUT=out
 mkdir -p "$OUT"
 if [ ! -f "$OUT/records.jsonl" ] || [ "$(cat "$OUT/.n" 2>/dev/null)" != "$N" ]; then
@@ -41,9 +41,12 @@ start_server() {  # data dir
 H="Authorization: ApiKey $KEY"
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 wait_job() {  # kind id -> prints the final job object
+  # Polled every 10 ms with a bash match (a python start-up per poll would add
+  # its own latency to the measured time).
+  local re='"status": *"(queued|running)"'
   while true; do
     local j; j=$(curl -s -H "$H" "$URL/api/v1/$1/$2")
-    case $(echo "$j" | field '["status"]') in queued|running) sleep 0.01 ;; *) echo "$j"; return ;; esac
+    if [[ $j =~ $re ]]; then sleep 0.01; else echo "$j"; return; fi
   done
 }
 
@@ -56,7 +59,10 @@ for r in $(seq 1 "$ROUNDS"); do
   t1=$(now); cli_times+=("$(echo "$t1 - $t0" | bc)")
   start_server "$OUT/api-store"; sync
   t0=$(now)
-  id=$(curl -s -H "$H" -F "file=@$FILE" -F "format=jsonl" "$URL/api/v1/datasets/bench/import" | field '["job_id"]')
+  resp=$(curl -s -H "$H" -F "file=@$FILE" -F "format=jsonl" "$URL/api/v1/datasets/bench/import")
+  re='"job_id": *"([^"]+)"'
+  [[ $resp =~ $re ]] || { echo "import was not accepted: $resp"; exit 1; }
+  id=${BASH_REMATCH[1]}
   job=$(wait_job import "$id")
   t1=$(now); api_times+=("$(echo "$t1 - $t0" | bc)")
   ok=$(echo "$job" | field '["successful_rows"]')

@@ -1,5 +1,8 @@
 // End-to-end tests of `tributary serve`: the real binary on a loopback port,
 // a real store in a temporary directory, driven over HTTP.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
@@ -49,6 +52,87 @@ void ExpectError(const httplib::Result& r, int status, const std::string& contex
   EXPECT_EQ(r->body.find("/tmp"), std::string::npos) << context << ": leaks a path: " << r->body;
 }
 
+// One part of a multipart/form-data body (boundary kBoundary).
+constexpr const char* kBoundary = "tribUploadB0undary";
+std::string FormPart(const std::string& name, const std::string& value, const std::string& filename = "") {
+  std::string s = std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"";
+  if (!filename.empty()) s += "; filename=\"" + filename + "\"\r\nContent-Type: application/octet-stream";
+  s += "\r\n\r\n" + value + "\r\n";
+  return s;
+}
+std::string FormEnd() { return std::string("--") + kBoundary + "--\r\n"; }
+
+// An import upload sent by hand over a plain socket, so a test can stop it
+// part-way: leave the rest unsent, break the connection off, or kill the
+// server while it waits. The request declares the whole body's length.
+class RawUpload {
+ public:
+  RawUpload(int port, const std::string& key, const std::string& dataset, std::string body) : body_(std::move(body)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    std::string head = "POST /api/v1/datasets/" + dataset + "/import HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                       "Authorization: ApiKey " + key + "\r\nContent-Type: multipart/form-data; boundary=" +
+                       kBoundary + "\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n";
+    connected_ = connected_ && SendAll(head);
+  }
+  ~RawUpload() { Close(); }
+
+  bool connected() const { return connected_; }
+  size_t size() const { return body_.size(); }
+  // Sends the body up to byte `upto`.
+  bool SendUpTo(size_t upto) {
+    upto = std::min(upto, body_.size());
+    if (upto <= sent_) return true;
+    bool ok = SendAll(std::string_view(body_).substr(sent_, upto - sent_));
+    sent_ = upto;
+    return ok;
+  }
+  // Reads the response until the server closes or the body is complete;
+  // returns the body (empty if none came).
+  std::string Response(int* status) {
+    std::string in;
+    char buf[4096];
+    timeval tv{30, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    while (true) {
+      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+      size_t hdr = in.find("\r\n\r\n");
+      size_t cl = in.find("Content-Length: ");
+      if (hdr != std::string::npos && cl != std::string::npos && cl < hdr &&
+          in.size() >= hdr + 4 + std::stoul(in.substr(cl + 16))) {
+        break;
+      }
+    }
+    *status = in.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(in.c_str() + 9) : 0;
+    size_t hdr = in.find("\r\n\r\n");
+    return hdr == std::string::npos ? "" : in.substr(hdr + 4);
+  }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  bool SendAll(std::string_view d) {
+    while (!d.empty()) {
+      ssize_t n = ::send(fd_, d.data(), d.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      d.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  std::string body_;
+  int fd_ = -1;
+  bool connected_ = false;
+  size_t sent_ = 0;
+};
+
 class ServiceTest : public ::testing::Test {
  protected:
   void StartServer(std::vector<std::string> extra = {}) {
@@ -95,6 +179,51 @@ class ServiceTest : public ::testing::Test {
     }
     ADD_FAILURE() << kind << " job " << id << " did not finish: " << last.ToString();
     return last;
+  }
+
+  // The dataset's record count (0 when it does not exist).
+  int64_t Count(httplib::Client& c, const std::string& dataset) {
+    auto r = c.Get(("/api/v1/datasets/" + dataset).c_str());
+    if (!r || r->status != 200) return 0;
+    return Int(ParseJsonOrFail(r->body), "count");
+  }
+
+  // Waits until the dataset holds at least one record.
+  bool WaitForRows(httplib::Client& c, const std::string& dataset, int seconds = 60) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (Count(c, dataset) > 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  // The id of the newest import job into dataset.
+  std::string NewestImport(httplib::Client& c, const std::string& dataset) {
+    auto r = c.Get(("/api/v1/import?dataset_id=" + dataset + "&limit=1").c_str());
+    if (!r || r->status != 200) return "";
+    JsonValue list = ParseJsonOrFail(r->body);
+    const JsonValue* jobs = list.Find("jobs");
+    if (!jobs || !jobs->is_array() || jobs->items().empty()) return "";
+    return Str(jobs->items()[0], "job_id");
+  }
+
+  // Every id in the dataset, through a JSONL export; each must appear once.
+  std::set<std::string> ExportedIds(httplib::Client& c, const std::string& dataset, int64_t* lines) {
+    std::string eid = StartExport(c, dataset, R"({"format": "jsonl"})");
+    Wait(c, "export", eid);
+    auto dl = c.Get(("/api/v1/export/" + eid + "/download").c_str());
+    std::set<std::string> ids;
+    *lines = 0;
+    if (!dl) return ids;
+    size_t pos = 0;
+    while ((pos = dl->body.find("{\"id\":\"", pos)) != std::string::npos) {
+      size_t end = dl->body.find('"', pos + 7);
+      ids.insert(dl->body.substr(pos + 7, end - pos - 7));
+      ++*lines;
+      pos = end;
+    }
+    return ids;
   }
 
   TempDir dir_;
@@ -826,6 +955,179 @@ TEST_F(ServiceTest, LoadOnStatusAndDownloadWhileImportsRun) {
   EXPECT_GT(ok.load(), 20);
   EXPECT_EQ(Int(ParseJsonOrFail(c.Get("/api/v1/datasets/load0")->body), "count"), 40000);
   EXPECT_EQ(Int(ParseJsonOrFail(c.Get("/api/v1/datasets/load1")->body), "count"), 40000);
+}
+
+// An upload that breaks off after the job has committed some of it: the job
+// fails and says why, what was committed stays, and sending the file again
+// (skipping existing ids) leaves every id exactly once.
+TEST_F(ServiceTest, UploadBrokenOffMidStreamKeepsCommittedRowsAndRetryCompletes) {
+  const int n = 200000;
+  StartServer({"--workers", "1"});
+  auto c = server_->Client(kUser);
+  const std::string data = testing::MakeJsonl(n, 4);
+  RawUpload up(server_->port(), kUser, "cut",
+               FormPart("batch_size", "50") + FormPart("file", data, "cut.jsonl") + FormEnd());
+  ASSERT_TRUE(up.connected());
+  ASSERT_TRUE(up.SendUpTo(up.size() * 6 / 10));
+  ASSERT_TRUE(WaitForRows(c, "cut")) << "the import did not start while the upload arrived";
+  up.Close();  // the client goes away with 40% unsent
+
+  std::string id = NewestImport(c, "cut");
+  ASSERT_FALSE(id.empty());
+  JsonValue job = Wait(c, "import", id);
+  EXPECT_EQ(Str(job, "status"), "failed") << job.ToString();
+  EXPECT_NE(Str(job, "error").find("upload"), std::string::npos) << job.ToString();
+  EXPECT_NE(Str(job, "error").find("closed the connection"), std::string::npos) << job.ToString();
+  int64_t committed = Count(c, "cut");
+  EXPECT_GT(committed, 0);
+  EXPECT_LT(committed, n);
+  EXPECT_EQ(Int(job, "successful_rows"), committed) << job.ToString();
+  EXPECT_FALSE(fs::exists(dir_.File("data") + "/jobs/" + id + "/upload.part"));
+
+  // Sent again, skipping what is there: every id once.
+  JsonValue again = Wait(c, "import", StartImport(c, "cut", data, "cut.jsonl", {{"mode", "skip_existing", "", ""}}));
+  EXPECT_EQ(Str(again, "status"), "completed") << again.ToString();
+  EXPECT_EQ(Int(again, "successful_rows"), n);
+  EXPECT_EQ(Count(c, "cut"), n);
+  int64_t lines = 0;
+  EXPECT_EQ(ExportedIds(c, "cut", &lines).size(), static_cast<size_t>(n));
+  EXPECT_EQ(lines, n);
+}
+
+// The service is killed while an upload arrives and its job commits: after
+// the restart the job ends failed with a clear error, the committed rows stay
+// (once), and uploading again completes the dataset.
+TEST_F(ServiceTest, SigkillDuringUploadFailsTheJobClearlyNothingLostOrDoubled) {
+  const int n = 200000;
+  StartServer({"--workers", "1"});
+  auto c = server_->Client(kUser);
+  const std::string data = testing::MakeJsonl(n, 4);
+  std::string id;
+  {
+    RawUpload up(server_->port(), kUser, "killed",
+                 FormPart("batch_size", "50") + FormPart("file", data, "k.jsonl") + FormEnd());
+    ASSERT_TRUE(up.connected());
+    ASSERT_TRUE(up.SendUpTo(up.size() / 2));
+    ASSERT_TRUE(WaitForRows(c, "killed"));
+    id = NewestImport(c, "killed");
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // progress persisted at least once
+    server_->Kill();
+  }
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(fs::exists(dir_.File("data") + "/jobs/" + id + "/upload.part"));
+  ASSERT_TRUE(server_->Start()) << server_->stderr_text();
+  auto c2 = server_->Client(kUser);
+  JsonValue job = Wait(c2, "import", id);
+  EXPECT_EQ(Str(job, "status"), "failed") << job.ToString();
+  EXPECT_NE(Str(job, "error").find("cut off by a restart"), std::string::npos) << job.ToString();
+  int64_t committed = Count(c2, "killed");
+  EXPECT_GT(committed, 0);
+  EXPECT_LT(committed, n);
+  EXPECT_EQ(Int(job, "successful_rows"), committed) << job.ToString();
+  EXPECT_FALSE(fs::exists(dir_.File("data") + "/jobs/" + id + "/upload.part"));
+  int64_t lines = 0;
+  EXPECT_EQ(ExportedIds(c2, "killed", &lines).size(), static_cast<size_t>(committed));
+  EXPECT_EQ(lines, committed);
+
+  JsonValue again = Wait(c2, "import", StartImport(c2, "killed", data, "k.jsonl", {{"mode", "skip_existing", "", ""}}));
+  EXPECT_EQ(Str(again, "status"), "completed") << again.ToString();
+  EXPECT_EQ(Int(again, "skipped_rows"), committed) << again.ToString();
+  EXPECT_EQ(Count(c2, "killed"), n);
+  EXPECT_EQ(ExportedIds(c2, "killed", &lines).size(), static_cast<size_t>(n));
+  EXPECT_EQ(lines, n);
+}
+
+// Form fields after the file part (the seed's own order: file, format,
+// batch_size). Ones that agree with the job apply; ones that would change an
+// import already parsing the upload are refused with a 400 that says so.
+TEST_F(ServiceTest, FormFieldsAfterTheFile) {
+  StartServer({"--workers", "1"});
+  auto c = server_->Client(kUser);
+  // The seed's order on a file large enough to be parsed as it arrives.
+  const std::string big = testing::MakeJsonl(40000, 8);
+  auto r = c.Post("/api/v1/datasets/after/import",
+                  httplib::MultipartFormDataItems{{"file", big, "big.jsonl", "application/octet-stream"},
+                                                  {"format", "jsonl", "", ""},
+                                                  {"batch_size", "500", "", ""}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  JsonValue done = Wait(c, "import", Str(ParseJsonOrFail(r->body), "job_id"));
+  EXPECT_EQ(Str(done, "status"), "completed") << done.ToString();
+  EXPECT_EQ(Int(done, "successful_rows"), 40000);
+
+  // A small upload is whole before its job starts: every field applies,
+  // wherever it is.
+  const std::string small = testing::MakeJsonl(100, 8, "s");
+  r = c.Post("/api/v1/datasets/small/import",
+             httplib::MultipartFormDataItems{{"file", small, "data.txt", "application/octet-stream"},
+                                             {"format", "jsonl", "", ""}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Int(Wait(c, "import", Str(ParseJsonOrFail(r->body), "job_id")), "successful_rows"), 100);
+  r = c.Post("/api/v1/datasets/small/import",
+             httplib::MultipartFormDataItems{{"file", small, "data.txt", "application/octet-stream"},
+                                             {"mode", "skip_existing", "", ""}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  JsonValue skipped = Wait(c, "import", Str(ParseJsonOrFail(r->body), "job_id"));
+  EXPECT_EQ(Str(skipped, "status"), "completed") << skipped.ToString();
+  EXPECT_EQ(Int(skipped, "skipped_rows"), 100) << skipped.ToString();
+
+  // A field after the file that changes an import which started as the file
+  // arrived: 400, nothing imported, no job left behind.
+  r = c.Post("/api/v1/datasets/changed/import",
+             httplib::MultipartFormDataItems{{"file", small, "small.jsonl", "application/octet-stream"},
+                                             {"mode", "upsert", "", ""}});
+  ExpectError(r, 400, "mode after the file");
+  EXPECT_NE(r->body.find("after the 'file' part"), std::string::npos) << r->body;
+  EXPECT_EQ(Count(c, "changed"), 0);
+  EXPECT_TRUE(NewestImport(c, "changed").empty());
+
+  // The same when the job has already committed rows: they stay, and the
+  // 400 says how many and which job stopped.
+  RawUpload up(server_->port(), kUser, "changed",
+               FormPart("batch_size", "50") + FormPart("file", big, "big.jsonl") + FormPart("mode", "upsert") +
+                   FormEnd());
+  ASSERT_TRUE(up.connected());
+  size_t file_end = up.size() - FormPart("mode", "upsert").size() - FormEnd().size();
+  ASSERT_TRUE(up.SendUpTo(file_end));
+  ASSERT_TRUE(WaitForRows(c, "changed"));
+  ASSERT_TRUE(up.SendUpTo(up.size()));
+  int status = 0;
+  std::string body = up.Response(&status);
+  EXPECT_EQ(status, 400) << body;
+  EXPECT_NE(body.find("after the 'file' part"), std::string::npos) << body;
+  EXPECT_NE(body.find("rows were committed before"), std::string::npos) << body;
+  std::string id = NewestImport(c, "changed");
+  ASSERT_FALSE(id.empty());
+  EXPECT_NE(body.find(id), std::string::npos) << body;
+  JsonValue stopped = Wait(c, "import", id);
+  EXPECT_EQ(Str(stopped, "status"), "failed");
+  EXPECT_EQ(Int(stopped, "successful_rows"), Count(c, "changed"));
+}
+
+// The upload limit at its edge: a form whose Content-Length is over the limit
+// by less than the multipart allowance is read as it arrives; a file one byte
+// over is answered 413 and leaves nothing, one of exactly the limit imports.
+TEST_F(ServiceTest, UploadLimitAtTheBoundary) {
+  StartServer({"--max-upload-mb", "1"});
+  auto c = server_->Client(kUser);
+  const size_t limit = 1u << 20;
+  std::string rows = testing::MakeJsonl(8000, 8);
+  ASSERT_GT(rows.size(), limit);
+  // Whole records up to the limit, padded with blank lines to exactly it.
+  std::string fits = rows.substr(0, rows.rfind('\n', limit - 1) + 1);
+  int64_t fit_rows = std::count(fits.begin(), fits.end(), '\n');
+  fits.resize(limit, '\n');
+  std::string over = fits + "\n";
+  ExpectError(Upload(c, "edge", over, "over.jsonl"), 413, "one byte over");
+  EXPECT_EQ(Count(c, "edge"), 0);
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(dir_.File("data") + "/jobs", ec));
+  JsonValue done = Wait(c, "import", StartImport(c, "edge", fits, "fits.jsonl"));
+  EXPECT_EQ(Str(done, "status"), "completed") << done.ToString();
+  EXPECT_EQ(Int(done, "successful_rows"), fit_rows);
+  EXPECT_EQ(Count(c, "edge"), fit_rows);
 }
 
 }  // namespace

@@ -115,6 +115,44 @@ JobManager::~JobManager() {
 
 std::string JobManager::JobDir(const std::string& id) const { return jobs_dir_ + "/" + id; }
 std::string JobManager::UploadPath(const std::string& id) const { return JobDir(id) + "/upload"; }
+std::string JobManager::UploadPartPath(const std::string& id) const { return JobDir(id) + "/upload.part"; }
+
+std::shared_ptr<UploadFeed> JobManager::BeginUpload(const std::string& id, int64_t expected_bytes) {
+  auto feed = std::make_shared<UploadFeed>(UploadPartPath(id), UploadPath(id), expected_bytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  uploads_[id] = feed;
+  return feed;
+}
+
+void JobManager::EndUpload(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uploads_.erase(id);
+}
+
+std::optional<JobState> JobManager::AbortUpload(const std::shared_ptr<UploadFeed>& feed, const std::string& id,
+                                                const std::string& reason, int wait_ms) {
+  feed->Fail(reason);
+  std::shared_ptr<Entry> e;
+  JobState failed;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) return std::nullopt;
+    e = it->second;
+    if (e->state.status != JobStatus::kQueued) {
+      done_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return IsFinal(e->state.status); });
+      return e->state;
+    }
+    auto q = std::find(queue_.begin(), queue_.end(), id);
+    if (q != queue_.end()) queue_.erase(q);
+    e->state.status = JobStatus::kFailed;
+    e->state.error = reason;
+    e->state.completed_at = NowMicros();
+    failed = e->state;
+  }
+  Finish(e, failed);
+  return failed;
+}
 std::string JobManager::ErrorsPath(const std::string& id) const { return JobDir(id) + "/errors.jsonl"; }
 std::string JobManager::ExportPath(const JobState& job) const {
   return JobDir(job.id) + "/export." + std::string(FormatExtension(job.format));
@@ -278,6 +316,7 @@ Result<JobState> JobManager::Cancel(const std::string& tenant, JobKind kind, con
     PersistState(queued_snapshot);
     std::error_code ec;
     fs::remove(UploadPath(id), ec);
+    fs::remove(UploadPartPath(id), ec);
     if (observer_) observer_->OnJobFinished(queued_snapshot);
   }
   return queued_snapshot;
@@ -311,6 +350,25 @@ JobManager::Removed JobManager::RemoveFinishedBefore(int64_t cutoff, const std::
     ++removed.jobs;
   }
   return removed;
+}
+
+void JobManager::Forget(const std::string& id) {
+  JobState s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end() || !IsFinal(it->second->state.status)) return;
+    s = it->second->state;
+    jobs_.erase(it);
+  }
+  std::error_code ec;
+  fs::remove_all(JobDir(id), ec);
+  if (s.kind == JobKind::kImport) {
+    Status st = store_->DeleteCheckpoint(CollectionRef{s.tenant, s.dataset}, id);
+    (void)st;
+  }
+  Status st = db_->Delete(id);
+  if (!st.ok()) Log(LogLevel::kError, "job " + id + ": " + st.message());
 }
 
 void JobManager::SweeperLoop() {
@@ -380,6 +438,7 @@ void JobManager::Finish(const std::shared_ptr<Entry>& e, JobState s) {
   if (observer_) observer_->OnJobFinished(s);
   std::error_code ec;
   fs::remove(UploadPath(s.id), ec);
+  fs::remove(UploadPartPath(s.id), ec);
   if (s.kind == JobKind::kImport) {
     Status st = store_->DeleteCheckpoint(CollectionRef{s.tenant, s.dataset}, s.id);
     (void)st;  // a missing collection has no checkpoint left
@@ -511,6 +570,33 @@ void JobManager::RunImportJob(const std::shared_ptr<Entry>& e) {
   ImportOptions o;
   o.collection = ref;
   o.input_path = UploadPath(s.id);
+  std::shared_ptr<UploadFeed> feed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = uploads_.find(s.id);
+    if (it != uploads_.end()) feed = it->second;
+  }
+  if (feed && s.format == Format::kParquet) {
+    // Parquet's footer is at the end: wait for the whole file.
+    Status done = feed->WaitDone();
+    if (!done.ok()) return fail(done.message());
+    feed.reset();
+  }
+  if (feed) {
+    o.open_input = [feed, name = UploadPath(s.id)] { return feed->OpenTail(name); };
+  } else {
+    std::error_code ec;
+    if (!fs::exists(UploadPath(s.id), ec)) {
+      s.total_rows = s.processed_rows = records_done;
+      s.successful_rows = s.inserted_rows = written_before;
+      s.skipped_rows = skipped_before;
+      s.successful_rows += skipped_before;
+      return fail(fs::exists(UploadPartPath(s.id), ec)
+                      ? "the upload was cut off by a restart of the service before it was complete; upload the file "
+                        "again (" + std::to_string(records_done) + " records were imported before)"
+                      : "the uploaded file is gone");
+    }
+  }
   o.format = s.format;
   o.batch_size = params->batch_size;
   o.mode = params->mode;

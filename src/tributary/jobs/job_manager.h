@@ -9,7 +9,8 @@
 // export starts again.
 //
 // Each job owns a directory <data-dir>/jobs/<job-id>/ holding its upload
-// (deleted as soon as the import finishes), its rejected rows (errors.jsonl)
+// (deleted as soon as the import finishes; an import may start while its
+// upload is still arriving, see UploadFeed), its rejected rows (errors.jsonl)
 // and its export file. A background sweeper removes finished jobs, their
 // directories and checkpoints once they are older than the retention period.
 //
@@ -35,6 +36,7 @@
 #include "tributary/jobs/audit_log.h"
 #include "tributary/jobs/job.h"
 #include "tributary/jobs/job_db.h"
+#include "tributary/jobs/upload_feed.h"
 #include "tributary/store/store.h"
 
 namespace tributary {
@@ -71,6 +73,21 @@ class JobManager {
   // Removes a job directory that never became a job (a rejected upload).
   void DiscardJobDir(const std::string& id);
   std::string UploadPath(const std::string& id) const;
+  // Where an upload is spooled while it arrives; renamed to UploadPath once
+  // it is complete, so after a restart an import whose upload broke off is
+  // told apart from one that can resume.
+  std::string UploadPartPath(const std::string& id) const;
+
+  // Starts an upload for job id (before Submit): the import job reads it as
+  // it arrives. The caller completes or fails the feed, then calls
+  // EndUpload(id).
+  std::shared_ptr<UploadFeed> BeginUpload(const std::string& id, int64_t expected_bytes);
+  void EndUpload(const std::string& id);
+  // Fails feed with reason and waits (up to wait_ms) for job id, which reads
+  // it, to end: a queued job ends failed at once, a running one fails at its
+  // next read. Returns the job's state.
+  std::optional<JobState> AbortUpload(const std::shared_ptr<UploadFeed>& feed, const std::string& id,
+                                      const std::string& reason, int wait_ms = 30000);
   std::string ExportPath(const JobState& job) const;
   std::string ErrorsPath(const std::string& id) const;
 
@@ -99,6 +116,10 @@ class JobManager {
   // Removes finished jobs completed at or before cutoff (micros since epoch),
   // of tenant (empty = every tenant), with their files and checkpoints.
   Removed RemoveFinishedBefore(int64_t cutoff, const std::string& tenant);
+
+  // Removes finished job id, its files and checkpoint, as if it never
+  // existed (an upload rejected after its job started, with nothing imported).
+  void Forget(const std::string& id);
 
   int workers() const { return static_cast<int>(workers_.size()); }
 
@@ -143,6 +164,7 @@ class JobManager {
   std::condition_variable done_cv_;   // a job finished
   std::condition_variable sweep_cv_;  // stopping_, for the sweeper
   std::unordered_map<std::string, std::shared_ptr<Entry>> jobs_;
+  std::unordered_map<std::string, std::shared_ptr<UploadFeed>> uploads_;  // still arriving
   std::deque<std::string> queue_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;

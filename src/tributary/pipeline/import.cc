@@ -325,7 +325,8 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
   report.started_at = NowMicros();
   report.dry_run = opts.dry_run;
 
-  TRIB_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, OpenInput(opts.input_path));
+  TRIB_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in,
+                        opts.open_input ? opts.open_input() : OpenInput(opts.input_path));
   TRIB_ASSIGN_OR_RETURN(std::string head, PeekInput(&in, 64 << 10));
   std::optional<Format> from_content = FormatFromContent(head);
   Format format;

@@ -59,6 +59,9 @@ struct ImportOptions {
   // Called on the calling thread for every rejected row, in input order, as
   // it is counted (before the batch it belongs to commits). Optional.
   std::function<void(const RowError&)> on_row_error;
+  // Opens the input instead of OpenInput(input_path), which then only names
+  // it (an upload still arriving). Optional.
+  std::function<Result<std::unique_ptr<InputStream>>()> open_input;
   Status Validate() const;
 };
 

@@ -25,7 +25,9 @@
 #include "tributary/jobs/job_manager.h"
 #include "tributary/pipeline/export.h"
 #include "tributary/server/api_keys.h"
+#include "tributary/server/buffered_server.h"
 #include "tributary/server/metrics.h"
+#include "tributary/server/multipart_reader.h"
 #include "tributary/server/routes.h"
 
 namespace tributary {
@@ -38,7 +40,6 @@ using httplib::Response;
 
 constexpr size_t kMaxJsonBody = 1 << 20;
 constexpr size_t kMaxFormField = 64 << 10;
-constexpr size_t kSpoolBuffer = 1 << 20;
 constexpr size_t kDownloadChunk = 1 << 20;
 constexpr size_t kMaxRanges = 16;
 constexpr uint64_t kMultipartOverhead = 1 << 20;
@@ -380,6 +381,11 @@ struct ApiServer::Impl {
       res.set_header("Connection", "close");
       return reject(415, "expected multipart/form-data with a 'file' field");
     }
+    const std::string boundary = MultipartReader::BoundaryOf(req.get_header_value("Content-Type"));
+    if (boundary.empty()) {
+      res.set_header("Connection", "close");
+      return reject(400, "multipart/form-data without a valid boundary parameter");
+    }
     uint64_t declared = 0;
     if (req.has_header("Content-Length")) {
       int64_t v = 0;
@@ -406,42 +412,175 @@ struct ApiServer::Impl {
       res.set_header("Connection", "close");
       return Internal(res, dir.status());
     }
-    const std::string spool = jobs->UploadPath(id);
-    int fd = ::open(spool.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    // The upload spools to upload.part. When the Content-Length proves the
+    // file is within the limit, the job starts as soon as the file part
+    // begins (and its format is known) and parses the upload as it arrives;
+    // otherwise (chunked, or close to the limit) it starts once the upload is
+    // complete, so an oversize upload never reaches the store.
+    const bool may_stream = declared > 0 && declared <= options.max_upload_bytes;
+    std::shared_ptr<UploadFeed> feed = jobs->BeginUpload(id, static_cast<int64_t>(declared));
+    struct EndUpload {
+      JobManager* jobs;
+      const std::string& id;
+      ~EndUpload() { jobs->EndUpload(id); }
+    } end_upload{jobs.get(), id};
+    if (int e = feed->Open()) {
       jobs->DiscardJobDir(id);
       res.set_header("Connection", "close");
-      return Internal(res, Status::IOError(std::string("cannot create a spool file: ") + std::strerror(errno)));
+      return Internal(res, Status::IOError(std::string("cannot create a spool file: ") + std::strerror(e)));
     }
 
     static const char* kFields[] = {"file", "format", "batch_size", "mode", "skip_existing", "mapping", "map",
                                     "unknown_fields", "generate_ids", "dimension", "max_errors", "allow_non_finite"};
+    constexpr size_t kHeadBytes = 64 << 10;
     std::string part;
     std::string filename;
     std::map<std::string, std::vector<std::string>> fields;
     int files = 0;
     uint64_t bytes = 0;
-    std::string buf;
-    buf.reserve(kSpoolBuffer);
+    std::string head;  // the file's first kHeadBytes, for format detection
     int write_errno = 0;
     bool too_large = false;
     std::string bad;
-    auto flush = [&]() {
-      std::string_view d(buf);
-      while (!d.empty() && write_errno == 0) {
-        ssize_t n = ::write(fd, d.data(), d.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          write_errno = n < 0 ? errno : EIO;
-          break;
-        }
-        d.remove_prefix(static_cast<size_t>(n));
+
+    // The form fields, parsed into p; an error message, or empty.
+    auto parse_fields = [&](ImportJobParams* p) -> std::string {
+      auto one = [&](const char* name) -> const std::string* {
+        auto it = fields.find(name);
+        return it == fields.end() ? nullptr : &it->second.back();
+      };
+      if (auto* v = one("format"); v && !v->empty()) {
+        auto f = ParseFormatName(*v);
+        if (!f.ok()) return "format: " + f.status().message();
+        p->format = *f;
       }
-      buf.clear();
-      return write_errno == 0;
+      if (auto* v = one("batch_size"); v && !v->empty()) {
+        int64_t n = 0;
+        if (!ParseInt(*v, &n) || n < 1 || n > static_cast<int64_t>(kMaxBatchSize)) {
+          return "batch_size must be an integer between 1 and " + std::to_string(kMaxBatchSize);
+        }
+        p->batch_size = static_cast<size_t>(n);
+      }
+      if (auto* v = one("mode"); v && !v->empty()) {
+        auto m = ParseWriteMode(*v);
+        if (!m.ok()) return "mode: " + m.status().message();
+        p->mode = *m;
+      }
+      if (auto* v = one("skip_existing")) {
+        bool b = false;
+        if (!ParseBool(*v, &b)) return "skip_existing must be true or false";
+        if (b) {
+          if (one("mode") && p->mode != WriteMode::kSkipExisting) {
+            return "skip_existing=true contradicts mode=" + *one("mode");
+          }
+          p->mode = WriteMode::kSkipExisting;
+        }
+      }
+      if (auto* v = one("mapping"); v && !v->empty()) {
+        auto m = JsonValue::Parse(*v);
+        if (!m.ok() || !m->is_object()) return "mapping must be a JSON object such as {\"values\": \"embedding\"}";
+        for (const auto& [field, source] : m->members()) {
+          if (!source.is_string()) return "mapping: the source of '" + field + "' must be a string";
+          p->mappings.push_back(field + "=" + source.str());
+        }
+      }
+      if (auto it = fields.find("map"); it != fields.end()) {
+        for (const std::string& m : it->second) p->mappings.push_back(m);
+      }
+      {
+        FieldMapping check;
+        for (const std::string& m : p->mappings) {
+          Status st = check.Add(m);
+          if (!st.ok()) return "mapping: " + st.message();
+        }
+      }
+      if (auto* v = one("unknown_fields"); v && !v->empty()) {
+        auto u = ParseUnknownFieldPolicy(*v);
+        if (!u.ok()) return "unknown_fields: " + u.status().message();
+        p->unknown_fields = *u;
+      }
+      if (auto* v = one("generate_ids"); v && !v->empty()) {
+        auto g = ParseIdGeneration(*v);
+        if (!g.ok()) return "generate_ids: " + g.status().message();
+        p->generate_ids = *g;
+      }
+      if (auto* v = one("dimension"); v && !v->empty()) {
+        int64_t n = 0;
+        if (!ParseInt(*v, &n) || n < 0 || n > 65536) return "dimension must be an integer between 0 and 65536";
+        p->dimension = static_cast<int32_t>(n);
+      }
+      if (auto* v = one("max_errors"); v && !v->empty()) {
+        int64_t n = 0;
+        if (!ParseInt(*v, &n) || n < -1) return "max_errors must be an integer >= -1";
+        p->max_errors = n;
+      }
+      if (auto* v = one("allow_non_finite")) {
+        if (!ParseBool(*v, &p->allow_non_finite)) return "allow_non_finite must be true or false";
+      }
+      return "";
     };
-    bool ok = reader(
-        [&](const httplib::MultipartFormData& f) {
+    // The format: given, else from the file name, else from the content
+    // (once its head has arrived, or the whole file if shorter).
+    auto resolve_format = [&](const ImportJobParams& p, bool whole) -> std::optional<Format> {
+      if (p.format) return *p.format;
+      if (auto f = FormatFromPath(filename)) return *f;
+      if (!whole && head.size() < kHeadBytes) return std::nullopt;
+      if (head.empty()) return Format::kJsonl;
+      return FormatFromContent(head);
+    };
+
+    JobState job;
+    job.id = id;
+    job.kind = JobKind::kImport;
+    job.tenant = key.tenant;
+    job.dataset = dataset;
+    job.key_id = key.key_id;
+    bool submitted = false;
+    bool streaming = may_stream;  // still hoping to start before the upload ends
+    ImportJobParams started;      // what a streaming job was started with
+    std::string submit_error;
+    auto submit = [&](ImportJobParams p, Format format, uint64_t total) -> bool {
+      p.filename = filename;
+      p.format = format;
+      job.format = format;
+      job.params_json = p.ToJson();
+      job.bytes_total = total;
+      auto r = jobs->Submit(job);
+      if (!r.ok()) {
+        submit_error = r.status().message();
+        return false;
+      }
+      started = std::move(p);
+      submitted = true;
+      return true;
+    };
+    // Starts the job while the upload arrives, once the fields before the
+    // file and the format are known.
+    auto try_stream = [&]() {
+      ImportJobParams p;
+      std::string err = parse_fields(&p);
+      if (!err.empty()) {
+        bad = err;
+        return false;
+      }
+      auto format = resolve_format(p, false);
+      if (!format) {
+        if (head.size() >= kHeadBytes) streaming = false;  // the content does not tell; wait for a 'format' field
+        return true;
+      }
+      if (!submit(std::move(p), *format, declared)) {
+        streaming = false;
+        return true;
+      }
+      return true;
+    };
+
+    // The body is read raw and parsed here: httplib's own form parser is
+    // skipped (it is told the body is opaque while it is read) because it
+    // copies and scans the upload a byte at a time.
+    MultipartReader form(
+        boundary,
+        [&](const MultipartReader::Part& f) {
           part = f.name;
           if (std::find(std::begin(kFields), std::end(kFields), part) == std::end(kFields)) {
             bad = "unknown form field '" + SafeFilename(part) + "'";
@@ -453,6 +592,7 @@ struct ApiServer::Impl {
               return false;
             }
             filename = SafeFilename(f.filename);
+            if (streaming && !submitted) return try_stream();
           } else {
             auto& values = fields[part];
             if (values.size() >= 64) {
@@ -470,9 +610,12 @@ struct ApiServer::Impl {
               too_large = true;
               return bytes <= options.max_upload_bytes + kOversizeDrainBytes;  // drain, keep nothing
             }
-            buf.append(data, n);
-            if (buf.size() >= kSpoolBuffer) return flush();
-            return true;
+            if (head.size() < kHeadBytes) {
+              head.append(data, std::min(n, kHeadBytes - head.size()));
+              if (streaming && !submitted && head.size() >= kHeadBytes && !try_stream()) return false;
+            }
+            write_errno = feed->Write(data, n);
+            return write_errno == 0;
           }
           std::string& v = fields[part].back();
           if (v.size() + n > kMaxFormField) {
@@ -482,12 +625,39 @@ struct ApiServer::Impl {
           v.append(data, n);
           return true;
         });
-    if (ok) flush();
-    if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
+    bool ok;
+    {
+      auto& headers = const_cast<Request&>(req).headers;  // httplib's own non-const Request
+      auto ct = headers.find("Content-Type");
+      std::string content_type = ct->second;
+      ct->second = "application/octet-stream";
+      ok = reader([&](const char* data, size_t n) { return form.Feed(data, n); });
+      ct->second = std::move(content_type);
+    }
+    if (ok) ok = form.Finish();
+    if (!ok && bad.empty() && !form.error().empty()) bad = "malformed multipart/form-data body: " + form.error();
+    if (ok) write_errno = feed->Close();
+
+    // A broken upload: nothing was submitted (the directory goes), or the job
+    // reading it fails with the reason; rows it committed before stay, and
+    // the job says how many.
     auto discard = [&](int status, const std::string& detail) {
-      jobs->DiscardJobDir(id);
       if (status == 413 || status == 507) res.set_header("Connection", "close");
-      reject(status, detail);
+      if (!submitted) {
+        jobs->DiscardJobDir(id);
+        return reject(status, detail);
+      }
+      auto end = jobs->AbortUpload(feed, id, "the upload failed: " + detail);
+      if (end && IsFinal(end->status) && end->successful_rows == 0 && end->skipped_rows == 0) {
+        jobs->Forget(id);  // nothing was imported: as if the upload had been rejected up front
+        return reject(status, detail);
+      }
+      std::string d = detail + "; import job " + id + " stopped";
+      if (end) {
+        d += " (" + std::string(JobStatusName(end->status)) + ", " + std::to_string(end->successful_rows) +
+             " rows were committed before)";
+      }
+      reject(status, d);
     };
     if (too_large) {
       return discard(413, "the file is over the upload limit of " + std::to_string(options.max_upload_bytes) +
@@ -498,123 +668,48 @@ struct ApiServer::Impl {
     if (!bad.empty()) return discard(400, bad);
     if (!ok) {
       if (res.status == 413) return discard(413, "the upload is over the size limit");
+      if (!LastReadFailure().empty()) {
+        return discard(400, "the upload broke off after " + std::to_string(bytes) + " bytes of the file: " +
+                                LastReadFailure());
+      }
       return discard(400, "malformed multipart/form-data body (truncated, or a broken boundary or part header)");
     }
     if (files == 0) return discard(400, "the form has no 'file' field");
 
-    // The form fields.
+    // Every field, the ones after the file included.
     ImportJobParams p;
+    if (std::string err = parse_fields(&p); !err.empty()) return discard(400, err);
     p.filename = filename;
     p.upload_bytes = bytes;
-    auto one = [&](const char* name) -> const std::string* {
-      auto it = fields.find(name);
-      return it == fields.end() ? nullptr : &it->second.back();
-    };
-    if (auto* v = one("format"); v && !v->empty()) {
-      auto f = ParseFormatName(*v);
-      if (!f.ok()) return discard(400, "format: " + f.status().message());
-      p.format = *f;
-    }
-    if (auto* v = one("batch_size"); v && !v->empty()) {
-      int64_t n = 0;
-      if (!ParseInt(*v, &n) || n < 1 || n > static_cast<int64_t>(kMaxBatchSize)) {
-        return discard(400, "batch_size must be an integer between 1 and " + std::to_string(kMaxBatchSize));
-      }
-      p.batch_size = static_cast<size_t>(n);
-    }
-    if (auto* v = one("mode"); v && !v->empty()) {
-      auto m = ParseWriteMode(*v);
-      if (!m.ok()) return discard(400, "mode: " + m.status().message());
-      p.mode = *m;
-    }
-    if (auto* v = one("skip_existing")) {
-      bool b = false;
-      if (!ParseBool(*v, &b)) return discard(400, "skip_existing must be true or false");
-      if (b) {
-        if (one("mode") && p.mode != WriteMode::kSkipExisting) {
-          return discard(400, "skip_existing=true contradicts mode=" + *one("mode"));
-        }
-        p.mode = WriteMode::kSkipExisting;
+    auto format = resolve_format(p, true);
+    if (!format) return discard(400, "cannot tell the file's format from its name or content; give 'format'");
+    p.format = *format;
+    if (submitted) {
+      // The job started with the fields before the file. Fields after it may
+      // repeat them (the seed puts format and batch_size last) but not change
+      // what is imported; batch_size only sets the transaction size, so a
+      // different one is accepted and not applied to the running job.
+      ImportJobParams a = started, b = p;
+      a.batch_size = b.batch_size = 0;
+      a.upload_bytes = b.upload_bytes = 0;
+      if (a.ToJson() != b.ToJson()) {
+        return discard(400,
+                       "form fields after the 'file' part change the import (format, mode, mapping, ...), which "
+                       "started as the file arrived; send them before the file");
       }
     }
-    if (auto* v = one("mapping"); v && !v->empty()) {
-      auto m = JsonValue::Parse(*v);
-      if (!m.ok() || !m->is_object()) return discard(400, "mapping must be a JSON object such as {\"values\": \"embedding\"}");
-      for (const auto& [field, source] : m->members()) {
-        if (!source.is_string()) return discard(400, "mapping: the source of '" + field + "' must be a string");
-        p.mappings.push_back(field + "=" + source.str());
-      }
-    }
-    if (auto it = fields.find("map"); it != fields.end()) {
-      for (const std::string& m : it->second) p.mappings.push_back(m);
-    }
-    {
-      FieldMapping check;
-      for (const std::string& m : p.mappings) {
-        Status st = check.Add(m);
-        if (!st.ok()) return discard(400, "mapping: " + st.message());
-      }
-    }
-    if (auto* v = one("unknown_fields"); v && !v->empty()) {
-      auto u = ParseUnknownFieldPolicy(*v);
-      if (!u.ok()) return discard(400, "unknown_fields: " + u.status().message());
-      p.unknown_fields = *u;
-    }
-    if (auto* v = one("generate_ids"); v && !v->empty()) {
-      auto g = ParseIdGeneration(*v);
-      if (!g.ok()) return discard(400, "generate_ids: " + g.status().message());
-      p.generate_ids = *g;
-    }
-    if (auto* v = one("dimension"); v && !v->empty()) {
-      int64_t n = 0;
-      if (!ParseInt(*v, &n) || n < 0 || n > 65536) return discard(400, "dimension must be an integer between 0 and 65536");
-      p.dimension = static_cast<int32_t>(n);
-    }
-    if (auto* v = one("max_errors"); v && !v->empty()) {
-      int64_t n = 0;
-      if (!ParseInt(*v, &n) || n < -1) return discard(400, "max_errors must be an integer >= -1");
-      p.max_errors = n;
-    }
-    if (auto* v = one("allow_non_finite")) {
-      if (!ParseBool(*v, &p.allow_non_finite)) return discard(400, "allow_non_finite must be true or false");
-    }
-
-    // The format: given, else from the file name, else from the content.
-    Format format = Format::kJsonl;
-    if (p.format) {
-      format = *p.format;
-    } else if (auto f = FormatFromPath(filename)) {
-      format = *f;
-    } else if (bytes > 0) {
-      auto in = OpenInput(spool);
-      std::optional<Format> sniffed;
-      if (in.ok()) {
-        auto head = PeekInput(&*in, 64 << 10);
-        if (head.ok()) sniffed = FormatFromContent(*head);
-      }
-      if (!sniffed) return discard(400, "cannot tell the file's format from its name or content; give 'format'");
-      format = *sniffed;
-    }
-    p.format = format;
-
-    JobState job;
-    job.id = id;
-    job.kind = JobKind::kImport;
-    job.tenant = key.tenant;
-    job.dataset = dataset;
-    job.key_id = key.key_id;
-    job.format = format;
-    job.params_json = p.ToJson();
-    job.bytes_total = bytes;
-    auto submitted = jobs->Submit(job);
-    if (!submitted.ok()) return discard(503, submitted.status().message());
+    const bool streamed = submitted;
+    if (Status complete = feed->Complete(); !complete.ok()) return discard(500, complete.message());
+    if (!submitted && !submit(p, *format, bytes)) return discard(503, submit_error);
     metrics.CountBytes(JobKind::kImport, key.tenant, "uploaded", bytes);
     audit->Record({key.tenant, key.key_id, "import.create", dataset, id, "accepted",
-                   std::to_string(bytes) + " bytes, " + std::string(FormatName(format))});
-    Log(LogLevel::kInfo, "import " + id + " (" + key.tenant + "/" + dataset + "): queued, " + std::to_string(bytes) +
-                             " bytes of " + std::string(FormatName(format)));
+                   std::to_string(bytes) + " bytes, " + std::string(FormatName(*format))});
+    Log(LogLevel::kInfo, "import " + id + " (" + key.tenant + "/" + dataset + "): " + std::to_string(bytes) +
+                             " bytes of " + std::string(FormatName(*format)) +
+                             (streamed ? ", parsed as it arrived" : ""));
     auto now = jobs->Get(key.tenant, JobKind::kImport, id);
-    SendJson(res, ImportJobJson(now ? *now : *submitted));
+    if (!now) return Internal(res, Status::IOError("the import job is gone"));
+    SendJson(res, ImportJobJson(*now));
   }
 
   // ---- export ----
@@ -1073,7 +1168,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
     if (!ssl->is_valid()) return Status::InvalidArgument("cannot load the TLS certificate or key");
     impl->http = std::move(ssl);
   } else {
-    impl->http = std::make_unique<httplib::Server>();
+    impl->http = std::make_unique<BufferedHttpServer>();
   }
   impl->openapi = OpenApiJson();
   TRIB_RETURN_NOT_OK(impl->Setup());
