@@ -67,8 +67,8 @@ struct FieldPlan {
 
 class ParquetReader final : public RecordReader {
  public:
-  ParquetReader(std::unique_ptr<RandomAccessFile> file, const ReadOptions& options)
-      : file_(std::move(file)), options_(options) {}
+  ParquetReader(std::unique_ptr<RandomAccessFile> file, const ReadOptions& options, RowAssembly assembly)
+      : file_(std::move(file)), options_(options), assembly_(assembly) {}
 
   Status Open();
 
@@ -162,6 +162,7 @@ class ParquetReader final : public RecordReader {
 
   std::unique_ptr<RandomAccessFile> file_;
   ReadOptions options_;
+  RowAssembly assembly_;
   std::optional<RowBuilder> builder_opt_;
   RowBuilder* builder_ = nullptr;
   fmt::FileMetaData meta_;
@@ -287,7 +288,7 @@ Status ParquetReader::Open() {
     plans_.push_back(std::move(p));
   }
 
-  direct_ = options_.generate_ids == IdGeneration::kNone;
+  direct_ = options_.generate_ids == IdGeneration::kNone && assembly_ == RowAssembly::kAuto;
   std::array<int, kNumFields> uses{};
   for (FieldPlan& p : plans_) {
     p.direct = DirectKind(p);
@@ -673,8 +674,8 @@ Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors
 }  // namespace
 
 Result<std::unique_ptr<RecordReader>> OpenParquetFileReader(std::unique_ptr<RandomAccessFile> file,
-                                                            const ReadOptions& options) {
-  auto r = std::make_unique<ParquetReader>(std::move(file), options);
+                                                            const ReadOptions& options, RowAssembly assembly) {
+  auto r = std::make_unique<ParquetReader>(std::move(file), options, assembly);
   TRIB_RETURN_NOT_OK(r->Open());
   return std::unique_ptr<RecordReader>(std::move(r));
 }
