@@ -274,8 +274,10 @@ inline size_t ToDecimal(int q, uint32_t c, char* out) {
 size_t FormatShortestFloat(float v, char* buf) {
   uint32_t bits;
   std::memcpy(&bits, &v, sizeof(bits));
-  char* p = buf;
-  if (bits >> 31) *p++ = '-';
+  // The sign of a vector element is random: a branch on it would be
+  // mispredicted half the time.
+  buf[0] = '-';
+  char* p = buf + (bits >> 31);
   const uint32_t t = bits & ((uint32_t{1} << (kP - 1)) - 1);
   const uint32_t bq = (bits >> (kP - 1)) & 0xFF;
   if (bq != 0) {

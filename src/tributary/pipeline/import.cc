@@ -511,8 +511,27 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
         break;
       }
       cp.state = CheckpointState("running", *rejects_bytes);
+      // Rows the store refuses (duplicate ids) are recorded, and the rejects
+      // file flushed, inside the batch's transaction: the checkpoint that
+      // commits with the batch then covers their lines too, and a crash
+      // either keeps both or redoes both.
+      cp.before_commit = [&](const WriteResult& r, Checkpoint* c) -> Status {
+        if (r.rejected.empty()) return Status::OK();
+        for (const auto& [row, msg] : r.rejected) {
+          RowError e;
+          e.origin = batch.origin[row];
+          e.message = msg;
+          AppendRecordJson(batch, row, &e.data_json);
+          if (batch.raw.size() > row) e.raw.assign(batch.raw.Get(row));
+          TRIB_RETURN_NOT_OK(add_error(std::move(e)));
+        }
+        TRIB_ASSIGN_OR_RETURN(int64_t bytes, rejects.Sync());
+        c->state = CheckpointState("running", bytes);
+        return Status::OK();
+      };
       auto wr = good.empty() ? store->WriteBatch(opts.collection, empty, good, opts.mode, &cp)
                              : store->WriteBatch(opts.collection, batch, good, opts.mode, &cp);
+      cp.before_commit = nullptr;
       if (!wr.ok()) {
         fatal = wr.status();
       } else {
@@ -522,19 +541,8 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
         cp.rows_written += wr->inserted + wr->updated;
         cp.rows_skipped += wr->skipped;
         successful += wr->inserted + wr->updated + wr->skipped;
-        for (auto& [row, msg] : wr->rejected) {
-          RowError e;
-          e.origin = batch.origin[row];
-          e.message = msg;
-          AppendRecordJson(batch, row, &e.data_json);
-          if (batch.raw.size() > row) e.raw.assign(batch.raw.Get(row));
-          Status st = add_error(std::move(e));
-          if (fatal.ok()) fatal = st;
-        }
-        if (!wr->rejected.empty()) {
-          // Failures the store found belong in the checkpoint too.
-          cp.rows_failed = failed;
-        }
+        // Failures the store found belong in the checkpoint too.
+        if (!wr->rejected.empty()) cp.rows_failed = failed;
       }
     } else if (opts.dry_run && fatal.ok()) {
       size_t refused = 0;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,14 @@ struct Checkpoint {
   // so the stored checkpoint is exact even though the results are only known
   // inside it. Not stored.
   bool add_batch_results = false;
+  // When set, WriteBatch calls it inside the transaction, after the batch's
+  // rows are written and before this checkpoint is stored, with the batch's
+  // results and the checkpoint about to be stored (counts already added). It
+  // may change the checkpoint's state, e.g. after recording the rows the
+  // store refused somewhere durable, so that the record and the checkpoint
+  // commit together; an error from it rolls the whole batch back. Not
+  // stored.
+  std::function<Status(const struct WriteResult&, Checkpoint*)> before_commit;
 };
 
 struct WriteResult {

@@ -548,6 +548,45 @@ TYPED_TEST_P(StoreTest, InsertRejectsDuplicateIdsAcrossBatches) {
   EXPECT_EQ(s->GetCollection(ref)->count, 7);
 }
 
+TYPED_TEST_P(StoreTest, BeforeCommitSeesTheResultsAndSetsTheState) {
+  Store* s = this->store_.get();
+  CollectionRef ref{"default", "docs"};
+  this->Create(ref, 3);
+  this->Write(ref, MakeRecords(0, 2, 3));
+  // Row 1 of this batch exists already: the hook sees it refused, and what
+  // it writes into the state is what is stored.
+  std::vector<TestRecord> batch = MakeRecords(2, 3, 3);
+  batch[1] = MakeRecord(0, 3);
+  Checkpoint cp = MakeCheckpoint("job", 3);
+  cp.add_batch_results = true;
+  int calls = 0;
+  cp.before_commit = [&](const WriteResult& r, Checkpoint* c) {
+    ++calls;
+    EXPECT_EQ(r.inserted, 2);
+    EXPECT_EQ(r.rejected.size(), 1u);
+    EXPECT_EQ(c->rows_failed, cp.rows_failed + 1);  // counts already added
+    c->state = "refused=" + std::to_string(r.rejected.size());
+    return Status::OK();
+  };
+  Result<WriteResult> w = s->WriteBatch(ref, MakeBatch(batch), {}, WriteMode::kInsert, &cp);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(calls, 1);
+  std::optional<Checkpoint> stored = this->LoadCp(ref, "job");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->state, "refused=1");
+
+  // An error from the hook rolls the batch back: no rows, old checkpoint.
+  Checkpoint bad = MakeCheckpoint("job", 9);
+  bad.before_commit = [](const WriteResult&, Checkpoint*) {
+    return Status::IOError("rejects file: disk full");
+  };
+  Result<WriteResult> r = s->WriteBatch(ref, MakeBatch(MakeRecords(10, 2, 3)), {}, WriteMode::kInsert, &bad);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status().ToString().find("disk full"), std::string::npos);
+  EXPECT_EQ(this->CountOf(ref), 4);
+  EXPECT_EQ(this->LoadCp(ref, "job")->state, "refused=1");
+}
+
 TYPED_TEST_P(StoreTest, InsertRejectsDuplicateIdsWithinBatch) {
   Store* s = this->store_.get();
   CollectionRef ref{"default", "docs"};
@@ -1196,7 +1235,8 @@ TYPED_TEST_P(StoreTest, RenameReplacesAtomically) {
   EXPECT_EQ(this->CountOf(other), 9);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreTest, CreateGetList, CheckpointCanAddTheBatchResults, CreateRejectsDuplicatesAndBadArguments,
+REGISTER_TYPED_TEST_SUITE_P(StoreTest, CreateGetList, CheckpointCanAddTheBatchResults,
+                            BeforeCommitSeesTheResultsAndSetsTheState, CreateRejectsDuplicatesAndBadArguments,
                             MissingCollectionIsNotFound, TenantsAreIsolated,
                             DropRemovesRecordsAndCheckpoints, SetDimensionFixesItOnce,
                             FirstWriteFixesDimension, WrongDimensionWritesNothing,

@@ -53,11 +53,10 @@ inline const char* ScanDigits(const char* p, const char* end, uint64_t* w) {
 }  // namespace
 
 const char* ParseFloatFast(const char* p, const char* end, float* out) {
-  bool negative = false;
-  if (p < end && *p == '-') {
-    negative = true;
-    ++p;
-  }
+  if (p == end) return nullptr;
+  // Half the numbers of a vector are negative, at random: no branch.
+  const uint32_t negative = *p == '-';
+  p += negative;
   uint64_t w = 0;
   const char* const int_start = p;
   p = ScanDigits(p, end, &w);
@@ -106,7 +105,7 @@ const char* ParseFloatFast(const char* p, const char* end, float* out) {
   if (low == (uint64_t{1} << 28)) return nullptr;
   const float f = static_cast<float>(d);
   if (std::isinf(f)) return nullptr;
-  *out = negative ? -f : f;
+  *out = std::bit_cast<float>(std::bit_cast<uint32_t>(f) | (negative << 31));
   return p;
 }
 

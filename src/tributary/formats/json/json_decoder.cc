@@ -134,7 +134,7 @@ inline uint64_t EightDigits(uint64_t v) {
 // float is then unambiguous unless that double lies close to the midpoint
 // between two floats (low 29 of its 53 bits near 2^28); those, and values
 // outside the normal float range, are left to the caller.
-inline bool FloatFromDecimal(uint64_t m, int e10, bool negative, float* out) {
+inline bool FloatFromDecimal(uint64_t m, int e10, uint32_t negative, float* out) {
   double d = static_cast<double>(m);
   if (e10 < 0) {
     if (e10 < -44) return false;
@@ -156,7 +156,8 @@ inline bool FloatFromDecimal(uint64_t m, int e10, bool negative, float* out) {
   const int64_t from_midpoint = low - (int64_t{1} << 28);
   if (from_midpoint >= -32 && from_midpoint <= 32) return false;
   const float f = static_cast<float>(d);
-  *out = negative ? -f : f;
+  // The sign of a vector element is random: set its bit without a branch.
+  *out = std::bit_cast<float>(std::bit_cast<uint32_t>(f) | (negative << 31));
   return true;
 }
 
@@ -207,11 +208,9 @@ bool ParseNumberArray(const char* p, const char* limit, std::vector<float>* out)
   if (p < limit && *p == ']') return true;
   for (;;) {
     const char* token = p;
-    bool negative = false;
-    if (p < limit && *p == '-') {
-      negative = true;
-      ++p;
-    }
+    if (p >= limit) return false;
+    const uint32_t negative = *p == '-';  // no branch: the sign is random
+    p += negative;
     if (p >= limit || !IsDigit(*p)) return false;
     DecimalDigits dd;
     if (*p == '0') {

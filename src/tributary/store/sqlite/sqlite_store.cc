@@ -752,14 +752,15 @@ Result<WriteResult> SqliteStore::WriteBatch(const CollectionRef& ref, const Reco
     sqlite3_bind_int64(s, 4, col.id);
     TRIB_RETURN_NOT_OK(StepDone(c, s, "updating collection '" + ref.name + "'"));
   }
-  if (checkpoint != nullptr && checkpoint->add_batch_results) {
+  if (checkpoint != nullptr) {
     Checkpoint cp = *checkpoint;
-    cp.rows_written += result.inserted + result.updated;
-    cp.rows_skipped += result.skipped;
-    cp.rows_failed += static_cast<int64_t>(result.rejected.size());
+    if (cp.add_batch_results) {
+      cp.rows_written += result.inserted + result.updated;
+      cp.rows_skipped += result.skipped;
+      cp.rows_failed += static_cast<int64_t>(result.rejected.size());
+    }
+    if (cp.before_commit) TRIB_RETURN_NOT_OK(cp.before_commit(result, &cp));
     TRIB_RETURN_NOT_OK(SaveCheckpoint(col.id, cp));
-  } else if (checkpoint != nullptr) {
-    TRIB_RETURN_NOT_OK(SaveCheckpoint(col.id, *checkpoint));
   }
   TRIB_RETURN_NOT_OK(txn.Commit());
   return result;
