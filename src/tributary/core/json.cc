@@ -349,15 +349,96 @@ size_t FindInvalidUtf8(std::string_view s) {
   return std::string_view::npos;  // the same rules as simdjson's: not reached
 }
 
-Status CanonicalizeJsonObject(std::string_view text, std::string* out) {
-  TRIB_ASSIGN_OR_RETURN(JsonValue v, JsonValue::Parse(text));
-  if (!v.is_object()) {
-    static const char* kNames[] = {"null", "boolean", "number", "string", "array", "object"};
-    return Status::InvalidData(std::string("metadata is not a JSON object (got ") +
-                               kNames[static_cast<int>(v.type())] + ")");
+namespace {
+
+// Writes e in compact form straight from simdjson's document, exactly as
+// Build + JsonValue::AppendTo would (same number forms, same depth limit),
+// without building a JsonValue.
+Status WriteCompact(simdjson::dom::element e, int depth, std::string* out) {
+  if (depth > kMaxDepth) return Status::InvalidData("Invalid JSON: nesting deeper than 256 levels");
+  switch (e.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      simdjson::dom::object obj;
+      if (auto err = e.get_object().get(obj)) return FromError(err);
+      out->push_back('{');
+      bool first = true;
+      for (auto field : obj) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(field.key, out);
+        out->push_back(':');
+        TRIB_RETURN_NOT_OK(WriteCompact(field.value, depth + 1, out));
+      }
+      out->push_back('}');
+      return Status::OK();
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      simdjson::dom::array arr;
+      if (auto err = e.get_array().get(arr)) return FromError(err);
+      out->push_back('[');
+      bool first = true;
+      for (auto child : arr) {
+        if (!first) out->push_back(',');
+        first = false;
+        TRIB_RETURN_NOT_OK(WriteCompact(child, depth + 1, out));
+      }
+      out->push_back(']');
+      return Status::OK();
+    }
+    case simdjson::dom::element_type::STRING: AppendJsonString(e.get_string().value_unsafe(), out); return Status::OK();
+    case simdjson::dom::element_type::INT64: {
+      char buf[24];
+      auto res = std::to_chars(buf, buf + sizeof(buf), e.get_int64().value_unsafe());
+      out->append(buf, res.ptr);
+      return Status::OK();
+    }
+    case simdjson::dom::element_type::UINT64: {
+      char buf[24];
+      auto res = std::to_chars(buf, buf + sizeof(buf), e.get_uint64().value_unsafe());
+      out->append(buf, res.ptr);
+      return Status::OK();
+    }
+    case simdjson::dom::element_type::DOUBLE: AppendJsonDouble(e.get_double().value_unsafe(), out); return Status::OK();
+    case simdjson::dom::element_type::BOOL: out->append(e.get_bool().value_unsafe() ? "true" : "false"); return Status::OK();
+    case simdjson::dom::element_type::NULL_VALUE: out->append("null"); return Status::OK();
   }
-  v.AppendTo(out);
-  return Status::OK();
+  return Status::InvalidData("Invalid JSON: unknown value type");
+}
+
+// Texts up to this size are parsed with a parser kept per thread (its
+// buffers are reused); larger ones get their own, freed after.
+constexpr size_t kReusedParserBytes = 1u << 20;
+
+}  // namespace
+
+Status CanonicalizeJsonObject(std::string_view text, std::string* out) {
+  if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    return Status::InvalidData("Invalid JSON: invalid UTF-8 at byte " + std::to_string(bad));
+  }
+  thread_local simdjson::dom::parser reused;
+  simdjson::dom::parser own;
+  simdjson::dom::parser& parser = text.size() <= kReusedParserBytes ? reused : own;
+  simdjson::dom::element root;
+  if (auto err = parser.parse(text.data(), text.size(), true).get(root)) return FromError(err);
+  const char* got = nullptr;
+  switch (root.type()) {
+    case simdjson::dom::element_type::OBJECT: break;
+    case simdjson::dom::element_type::ARRAY: got = "array"; break;
+    case simdjson::dom::element_type::STRING: got = "string"; break;
+    case simdjson::dom::element_type::BOOL: got = "boolean"; break;
+    case simdjson::dom::element_type::NULL_VALUE: got = "null"; break;
+    default: got = "number"; break;
+  }
+  if (got) {
+    // The whole value is checked first, as a full parse would.
+    std::string scratch;
+    TRIB_RETURN_NOT_OK(WriteCompact(root, 0, &scratch));
+    return Status::InvalidData(std::string("metadata is not a JSON object (got ") + got + ")");
+  }
+  const size_t mark = out->size();
+  Status st = WriteCompact(root, 0, out);
+  if (!st.ok()) out->resize(mark);
+  return st;
 }
 
 std::string_view JsonErrorText(int code) {

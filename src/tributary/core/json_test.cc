@@ -93,5 +93,46 @@ TEST(JsonTest, DeepNestingIsRefused) {
   EXPECT_FALSE(JsonValue::Parse(deep).ok());
 }
 
+// CanonicalizeJsonObject writes straight from the parsed document; its text
+// and its errors must be exactly those of a JsonValue parse and AppendTo.
+TEST(JsonTest, CanonicalizeAgreesWithParseAndAppendTo) {
+  std::vector<std::string> inputs = {
+      R"({})",
+      R"({"a":1,"a":2,"b":[],"c":{}})",
+      R"( {"s":"q\"\\\/\b\f\n\r\t\u0001\u00e9\ud83d\ude00","e":""} )",
+      R"({"n":[0,-0,-0.0,1.0,1e0,2.5e-300,1.7976931348623157e308,9223372036854775807,-9223372036854775808,
+             9223372036854775808,18446744073709551615,1e19,12345678901234567890.5]})",
+      R"({"t":true,"f":false,"z":null,"x":[[[[{"y":[null,{"k":[1,"2",{}]}]}]]]]})",
+      "{\"u\":\"\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80\"}",
+      R"([1])", R"("s")", R"(3)", R"(null)", R"(true)", R"({"a":})", R"({"a":1} x)", "{\"a\":\"\xff\"}", "",
+  };
+  std::string deep_ok, deep_bad;
+  for (int i = 0; i < 256; ++i) deep_ok += "{\"k\":";
+  deep_ok += "1" + std::string(256, '}');
+  deep_bad = "{\"k\":" + deep_ok + "}";
+  inputs.push_back(deep_ok);
+  inputs.push_back(deep_bad);
+  for (const std::string& text : inputs) {
+    SCOPED_TRACE(text.substr(0, 80));
+    std::string ours = "prefix";
+    Status st = CanonicalizeJsonObject(text, &ours);
+    auto v = JsonValue::Parse(text);
+    if (!v.ok()) {
+      ASSERT_FALSE(st.ok());
+      EXPECT_EQ(st.message(), v.status().message());
+      EXPECT_EQ(ours, "prefix");
+      continue;
+    }
+    if (!v->is_object()) {
+      ASSERT_FALSE(st.ok());
+      EXPECT_EQ(st.message().rfind("metadata is not a JSON object (got ", 0), 0u) << st.message();
+      EXPECT_EQ(ours, "prefix");
+      continue;
+    }
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    EXPECT_EQ(ours, "prefix" + v->ToString());
+  }
+}
+
 }  // namespace
 }  // namespace tributary

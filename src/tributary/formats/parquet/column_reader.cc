@@ -121,7 +121,8 @@ Status ColumnChunkReader::Corrupt(const std::string& what) const {
 }
 
 uint8_t* ColumnChunkReader::Reserve(std::unique_ptr<uint8_t[]>* buf, size_t* cap, size_t n) {
-  if (n > *cap || !*buf) {
+  // A buffer grown for a large page is given back once pages are small again.
+  if (n > *cap || !*buf || (*cap > kSegmentPageBytes && n <= kSegmentPageBytes / 2)) {
     size_t c = std::max<size_t>(n, 64);
     buf->reset(new uint8_t[c]);
     *cap = c;
@@ -158,6 +159,7 @@ Status ColumnChunkReader::Open(const fmt::ColumnChunk& chunk, uint64_t data_end)
   has_dict_ = false;
   entries_ = num_values_ = 0;
   page_index_ = 0;
+  seg_left_ = 0;
   return Status::OK();
 }
 
@@ -188,6 +190,10 @@ Status ColumnChunkReader::NextPage(bool* eof) {
 
 Status ColumnChunkReader::NextPageOrSkip(int64_t skippable_rows, bool* eof, int64_t* skipped_rows) {
   *skipped_rows = 0;
+  if (seg_left_ > 0) {  // the next segment of a page read in segments
+    *eof = false;
+    return LoadSegment();
+  }
   while (true) {
     if (pos_ >= end_ || values_seen_ >= chunk_values_) {
       if (values_seen_ < chunk_values_) {
@@ -335,8 +341,7 @@ Status ColumnChunkReader::FetchV1Page(uint64_t at, fmt::PageHeader* h, uint32_t*
   const uint64_t body = at + *header_len;
   const size_t csize = static_cast<size_t>(h->compressed_page_size);
   const size_t usize = static_cast<size_t>(h->uncompressed_page_size);
-  if (csize > end_ - body || usize > kMaxPageBytes ||
-      (codec_ == fmt::CompressionCodec::ZSTD && csize > kStreamPageBytes)) {
+  if (csize > end_ - body || usize > kMaxPageBytes || csize > kSegmentPageBytes || usize > kSegmentPageBytes) {
     return Status::OK();  // left to the reading thread, which reports or streams it
   }
   uint8_t* raw = Reserve(&pf_raw_, &pf_raw_cap_, csize);
@@ -368,6 +373,14 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
                    " bytes uncompressed, over the " + std::to_string(kMaxPageBytes) + "-byte limit");
   }
   ++page_index_;
+  if (seg_used_) {  // the last page was read in segments: give its buffers back
+    seg_src_.Release();
+    seg_used_ = false;
+  }
+  if (!prefetched && std::max(csize, usize) > kSegmentPageBytes && Segmentable(h)) {
+    *data_page = true;
+    return StartSegmentedPage(h, body, csize, usize, page_start);
+  }
   // Large zstd data pages (v1) are read in slices and decompressed as they
   // come, so the compressed page is never whole in memory.
   const bool stream = codec_ == fmt::CompressionCodec::ZSTD && h.type == PageType::DATA_PAGE && csize > kStreamPageBytes;
@@ -388,6 +401,10 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
     uint8_t* out = Reserve(&dict_page_, &dict_page_cap_, usize);
     Status st = Decompress(codec_, raw, csize, out, usize);
     if (!st.ok()) return Corrupt(st.message());
+    if (raw_cap_ > kSegmentPageBytes) {  // the compressed copy of a large page goes at once
+      raw_.reset();
+      raw_cap_ = 0;
+    }
     return ReadDictionary(h, out, usize);
   }
 
@@ -423,6 +440,10 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
     } else {
       Status st = Decompress(codec_, raw, csize, out, usize);
       if (!st.ok()) return Corrupt(st.message());
+      if (raw_cap_ > kSegmentPageBytes) {  // the compressed copy of a large page goes at once
+        raw_.reset();
+        raw_cap_ = 0;
+      }
     }
     values = out;
     values_len = usize;
@@ -504,6 +525,166 @@ Status ColumnChunkReader::LoadPage(const fmt::PageHeader& h, uint32_t header_len
   values_seen_ += static_cast<int64_t>(num_entries);
   Status st = DecodeValues(encoding, values, values_len, nn);
   if (!st.ok()) return Corrupt(st.message());
+  return Status::OK();
+}
+
+bool ColumnChunkReader::Segmentable(const fmt::PageHeader& h) const {
+  if (leaf_->physical == Type::BOOLEAN) return false;
+  if (h.type == PageType::DATA_PAGE) {
+    if (!h.__isset.data_page_header) return false;
+    const auto& dp = h.data_page_header;
+    return dp.encoding == Encoding::PLAIN && (leaf_->max_rep == 0 || dp.repetition_level_encoding == Encoding::RLE) &&
+           (leaf_->max_def == 0 || dp.definition_level_encoding == Encoding::RLE);
+  }
+  return h.type == PageType::DATA_PAGE_V2 && h.__isset.data_page_header_v2 &&
+         h.data_page_header_v2.encoding == Encoding::PLAIN;
+}
+
+Status ColumnChunkReader::CheckCrcInSlices(uint64_t offset, size_t csize, int32_t crc, uint64_t page_start) {
+  std::unique_ptr<uint8_t[]> slice(new uint8_t[std::min(csize, kPageSliceBytes) + 1]);
+  uLong c = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < csize;) {
+    const size_t n = std::min(kPageSliceBytes, csize - done);
+    TRIB_RETURN_NOT_OK(file_->ReadAt(offset + done, n, reinterpret_cast<char*>(slice.get())));
+    c = crc32(c, slice.get(), static_cast<uInt>(n));
+    done += n;
+  }
+  if (static_cast<uint32_t>(c) != static_cast<uint32_t>(crc)) {
+    return Corrupt("page " + std::to_string(page_index_) + " (at offset " + std::to_string(page_start) +
+                   ") fails its CRC check: the page is corrupt");
+  }
+  return Status::OK();
+}
+
+Status ColumnChunkReader::StartSegmentedPage(const fmt::PageHeader& h, uint64_t body, size_t csize, size_t usize,
+                                             uint64_t page_start) {
+  // The CRC covers the page as stored; it is checked before any of the
+  // page's values are handed out.
+  if (h.__isset.crc) TRIB_RETURN_NOT_OK(CheckCrcInSlices(body, csize, h.crc, page_start));
+  seg_used_ = true;
+  size_t num_entries, rep_len = 0, def_len = 0;
+  seg_levels_.clear();
+  if (h.type == PageType::DATA_PAGE) {
+    const auto& dp = h.data_page_header;
+    if (dp.num_values < 0) return Corrupt("negative value count in a page");
+    num_entries = static_cast<size_t>(dp.num_values);
+    Status st = seg_src_.Open(file_, body, csize, usize, codec_);
+    if (!st.ok()) return Corrupt(st.message());
+    // v1: each level section is a 4-byte length and its RLE runs.
+    for (int which = 0; which < 2; ++which) {
+      const int16_t max = which == 0 ? leaf_->max_rep : leaf_->max_def;
+      if (max == 0) continue;
+      const uint8_t* q;
+      if (!seg_src_.Next(4, &q).ok()) return Corrupt("levels end early");
+      const uint32_t len = LoadLe32(q);
+      if (len > seg_src_.remaining()) return Corrupt("levels' length runs past the page");
+      st = seg_src_.Next(len, &q);
+      if (!st.ok()) return Corrupt(st.message());
+      seg_levels_.insert(seg_levels_.end(), q, q + len);
+      (which == 0 ? rep_len : def_len) = len;
+    }
+  } else {
+    const auto& dp = h.data_page_header_v2;
+    if (dp.num_values < 0 || dp.num_nulls < 0 || dp.num_rows < 0 || dp.definition_levels_byte_length < 0 ||
+        dp.repetition_levels_byte_length < 0) {
+      return Corrupt("negative count in a data page v2 header");
+    }
+    num_entries = static_cast<size_t>(dp.num_values);
+    rep_len = static_cast<size_t>(dp.repetition_levels_byte_length);
+    def_len = static_cast<size_t>(dp.definition_levels_byte_length);
+    if (rep_len + def_len > csize || rep_len + def_len > usize) return Corrupt("data page v2 levels exceed the page");
+    // v2: the levels lie uncompressed before the values.
+    const size_t levels_len = rep_len + def_len;
+    seg_levels_.resize(levels_len);
+    if (levels_len) TRIB_RETURN_NOT_OK(file_->ReadAt(body, levels_len, reinterpret_cast<char*>(seg_levels_.data())));
+    const size_t vcomp = csize - levels_len, vraw = usize - levels_len;
+    const bool compressed = !dp.__isset.is_compressed || dp.is_compressed;
+    Status st;
+    if (!compressed || vraw == 0) {
+      if (vcomp != vraw && !(vraw == 0 && compressed)) return Corrupt("uncompressed v2 page sizes disagree");
+      st = seg_src_.Open(file_, body + levels_len, vraw, vraw, fmt::CompressionCodec::UNCOMPRESSED);
+    } else {
+      st = seg_src_.Open(file_, body + levels_len, vcomp, vraw, codec_);
+    }
+    if (!st.ok()) return Corrupt(st.message());
+  }
+  if (num_entries > kMaxPageEntries) {
+    return Corrupt("page claims " + std::to_string(num_entries) + " values, over the limit of " +
+                   std::to_string(kMaxPageEntries));
+  }
+  if (static_cast<int64_t>(num_entries) > chunk_values_ - values_seen_) {
+    return Corrupt("pages hold more values than the column chunk's metadata says");
+  }
+  Status st = seg_rep_.Init(seg_levels_.data(), rep_len, BitWidth(static_cast<uint64_t>(leaf_->max_rep)));
+  if (st.ok()) st = seg_def_.Init(seg_levels_.data() + rep_len, def_len, BitWidth(static_cast<uint64_t>(leaf_->max_def)));
+  if (!st.ok()) return Corrupt("levels: " + st.message());
+  values_seen_ += static_cast<int64_t>(num_entries);
+  seg_left_ = num_entries;
+  if (num_entries == 0) {
+    entries_ = num_values_ = 0;
+    st = seg_src_.Finish();
+    if (!st.ok()) return Corrupt(st.message());
+    return Status::OK();
+  }
+  return LoadSegment();
+}
+
+Status ColumnChunkReader::LoadSegment() {
+  size_t k = std::min(seg_left_, kSegmentEntries);
+  if (width_ != 0) k = std::min(k, std::max<size_t>(1, kSegmentValueBytes / width_));
+  if (leaf_->max_rep > 0) {
+    reps_.resize(k);
+    Status st = seg_rep_.Next(k, reps_.data());
+    if (!st.ok()) return Corrupt("levels: " + st.message());
+    if (!LevelsInRange(reps_.data(), k, leaf_->max_rep)) return Corrupt("repetition level above the column's maximum");
+  }
+  size_t nn = k;
+  if (leaf_->max_def > 0) {
+    defs_.resize(k);
+    Status st = seg_def_.Next(k, defs_.data());
+    if (!st.ok()) return Corrupt("levels: " + st.message());
+    if (!LevelsInRange(defs_.data(), k, leaf_->max_def)) return Corrupt("definition level above the column's maximum");
+    nn = CountEqual(defs_.data(), k, leaf_->max_def);
+  }
+  entries_ = k;
+  num_values_ = nn;
+  dict_ = false;
+  if (width_ != 0) {
+    if (nn > seg_src_.remaining() / width_) return Corrupt("PLAIN values end early");
+    const uint8_t* q = nullptr;
+    Status st = seg_src_.Next(nn * width_, &q);
+    if (!st.ok()) return Corrupt(st.message());
+    fixed_ = q;
+  } else {
+    // Byte arrays: copied into the arena (the stream's window moves on).
+    arena_.clear();
+    seg_ends_.clear();
+    for (size_t i = 0; i < nn; ++i) {
+      const uint8_t* q;
+      if (seg_src_.remaining() < 4) return Corrupt("PLAIN values end early");
+      Status st = seg_src_.Next(4, &q);
+      if (!st.ok()) return Corrupt(st.message());
+      const uint32_t len = LoadLe32(q);
+      if (len > seg_src_.remaining()) return Corrupt("PLAIN value runs past the page");
+      st = seg_src_.Next(len, &q);
+      if (!st.ok()) return Corrupt(st.message());
+      arena_.append(reinterpret_cast<const char*>(q), len);
+      seg_ends_.push_back(arena_.size());
+    }
+    views_.clear();
+    views_.reserve(nn);
+    uint64_t begin = 0;
+    for (uint64_t end : seg_ends_) {
+      views_.emplace_back(arena_.data() + begin, end - begin);
+      begin = end;
+    }
+  }
+  seg_left_ -= k;
+  if (seg_left_ == 0) {
+    // The page's last segment: the stream must end where its header says.
+    Status st = seg_src_.Finish();
+    if (!st.ok()) return Corrupt(st.message());
+  }
   return Status::OK();
 }
 

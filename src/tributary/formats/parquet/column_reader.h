@@ -5,11 +5,21 @@
 // definition levels and its values (PLAIN, dictionary, RLE booleans,
 // DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
 // BYTE_STREAM_SPLIT), for data pages v1 and v2. Dictionary pages are kept
-// for the pages that follow. Memory is one page (plus the dictionary); every
-// size read from the file is checked against the chunk's byte range and
-// fixed caps before anything is allocated.
+// for the pages that follow. Every size read from the file is checked
+// against the chunk's byte range and fixed caps before anything is
+// allocated.
 //
-// Values are addressed by their index among the page's non-null values.
+// Memory: a page of up to kSegmentPageBytes is held whole. A larger PLAIN
+// page (DuckDB writes a row group's vectors as pages of 100 MB and more) is
+// read as a stream (PageSource) and handed out in segments of at most
+// kSegmentEntries level entries: each NextPage() then yields the page's next
+// segment, decoded from the next stretch of the decompressed stream, so
+// memory is bounded by a segment, not by the page. Consumers see segments as
+// pages (a row may continue in the next one). Large pages in other
+// encodings are held whole.
+//
+// Values are addressed by their index among the current page's (segment's)
+// non-null values.
 //
 // Thread-safety: one reader per thread.
 #pragma once
@@ -25,6 +35,8 @@
 #include <zstd.h>
 
 #include "tributary/core/status.h"
+#include "tributary/formats/parquet/encoding.h"
+#include "tributary/formats/parquet/page_source.h"
 #include "tributary/formats/parquet/schema.h"
 #include "tributary/formats/parquet/thrift_io.h"
 #include "tributary/io/random_access.h"
@@ -38,6 +50,12 @@ inline constexpr size_t kMaxPageEntries = 32u << 20;
 // slices of kStreamSliceBytes.
 inline constexpr size_t kStreamPageBytes = 16u << 20;
 inline constexpr size_t kStreamSliceBytes = 4u << 20;
+// PLAIN data pages larger than this (compressed or not) are read in
+// segments of at most kSegmentEntries entries and kSegmentValueBytes of
+// fixed-width values.
+inline constexpr size_t kSegmentPageBytes = 8u << 20;
+inline constexpr size_t kSegmentEntries = 128u << 10;
+inline constexpr size_t kSegmentValueBytes = 2u << 20;
 
 class ColumnChunkReader {
  public:
@@ -130,6 +148,10 @@ class ColumnChunkReader {
   // header) is skipped unread; *skipped_rows then says how many.
   Status NextPageOrSkip(int64_t skippable_rows, bool* eof, int64_t* skipped_rows);
   Status LoadPage(const fmt::PageHeader& h, uint32_t header_len, bool prefetched, bool* data_page);
+  bool Segmentable(const fmt::PageHeader& h) const;
+  Status StartSegmentedPage(const fmt::PageHeader& h, uint64_t body, size_t csize, size_t usize, uint64_t page_start);
+  Status LoadSegment();
+  Status CheckCrcInSlices(uint64_t offset, size_t csize, int32_t crc, uint64_t page_start);
   Status StreamZstd(uint64_t offset, size_t csize, uint8_t* out, size_t usize, uint32_t* crc);
   Status ReadDictionary(const fmt::PageHeader& h, const uint8_t* p, size_t n);
   Status DecodeLevels(fmt::Encoding::type enc, int16_t max, const uint8_t* p, size_t n, bool prefixed,
@@ -164,6 +186,14 @@ class ColumnChunkReader {
   std::vector<uint32_t> indices_;
   std::string arena_;
   std::vector<int64_t> ints_;
+
+  // The page read in segments, when the current page is one.
+  PageSource seg_src_;
+  std::vector<uint8_t> seg_levels_;  // its encoded repetition then definition levels
+  HybridLevelDecoder seg_rep_, seg_def_;
+  size_t seg_left_ = 0;  // entries of the page not yet handed out
+  bool seg_used_ = false;
+  std::vector<uint64_t> seg_ends_;  // byte array values' ends in arena_
 
   bool has_dict_ = false;
   size_t dict_count_ = 0;

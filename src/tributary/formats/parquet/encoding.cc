@@ -4,6 +4,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -110,6 +111,78 @@ Status DecodeHybrid(const uint8_t* p, size_t n, int bit_width, size_t count, uin
 Status DecodeHybrid16(const uint8_t* p, size_t n, int bit_width, size_t count, int16_t* out) {
   if (bit_width > 16) return Status::InvalidData("level bit width too large");
   return DecodeHybridT(p, n, bit_width, count, out, nullptr);
+}
+
+Status HybridLevelDecoder::Init(const uint8_t* p, size_t n, int bit_width) {
+  if (bit_width < 0 || bit_width > 16) return Status::InvalidData("level bit width too large");
+  p_ = p;
+  n_ = n;
+  pos_ = 0;
+  bit_width_ = bit_width;
+  packed_ = false;
+  left_ = 0;
+  run_ = nullptr;
+  run_bytes_ = run_index_ = 0;
+  return Status::OK();
+}
+
+Status HybridLevelDecoder::Next(size_t count, int16_t* out) {
+  const size_t value_bytes = static_cast<size_t>((bit_width_ + 7) / 8);
+  size_t done = 0;
+  while (done < count) {
+    if (left_ == 0) {
+      uint64_t header;
+      if (!ReadUleb(p_, n_, &pos_, &header)) return Ended("RLE");
+      if (header & 1) {
+        const uint64_t groups = header >> 1;
+        if (groups == 0 || groups > (uint64_t{1} << 28)) return Status::InvalidData("RLE: bad bit-packed run");
+        const size_t bytes = static_cast<size_t>(groups) * static_cast<size_t>(bit_width_);
+        run_ = p_ + pos_;
+        run_bytes_ = std::min(bytes, n_ - pos_);
+        run_index_ = 0;
+        pos_ += run_bytes_;
+        left_ = static_cast<size_t>(groups * 8);
+        packed_ = true;
+      } else {
+        const uint64_t len = header >> 1;
+        if (value_bytes > n_ - pos_) return Ended("RLE");
+        uint32_t v = 0;
+        for (size_t k = 0; k < value_bytes; ++k) v |= uint32_t{p_[pos_ + k]} << (8 * k);
+        pos_ += value_bytes;
+        if (bit_width_ < 32 && (v >> bit_width_) != 0) return Status::InvalidData("RLE run value wider than its bit width");
+        if (len == 0 && pos_ >= n_) return Ended("RLE");
+        value_ = static_cast<int16_t>(v);
+        left_ = static_cast<size_t>(std::min<uint64_t>(len, std::numeric_limits<size_t>::max()));
+        packed_ = false;
+      }
+      continue;
+    }
+    const size_t take = std::min(left_, count - done);
+    if (packed_) {
+      if ((run_index_ + take) * static_cast<size_t>(bit_width_) > run_bytes_ * 8) return Ended("RLE");
+      if (bit_width_ == 1) {
+        for (size_t i = 0; i < take; ++i) {
+          const size_t b = run_index_ + i;
+          out[done + i] = static_cast<int16_t>((run_[b >> 3] >> (b & 7)) & 1);
+        }
+      } else {
+        for (size_t i = 0; i < take; ++i) {
+          out[done + i] = static_cast<int16_t>(UnpackAt(run_, run_bytes_, bit_width_, run_index_ + i));
+        }
+      }
+      run_index_ += take;
+    } else {
+      size_t i = 0;
+#if defined(__SSE2__)
+      const __m128i fill = _mm_set1_epi16(value_);
+      for (; i + 8 <= take; i += 8) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + done + i), fill);
+#endif
+      for (; i < take; ++i) out[done + i] = value_;
+    }
+    left_ -= take;
+    done += take;
+  }
+  return Status::OK();
 }
 
 Status DecodeDeltaBinaryPacked(const uint8_t* p, size_t n, size_t count, std::vector<int64_t>* out, size_t* used,

@@ -37,6 +37,26 @@ Status DecodeHybrid(const uint8_t* p, size_t n, int bit_width, size_t count, uin
                     size_t* used = nullptr);
 Status DecodeHybrid16(const uint8_t* p, size_t n, int bit_width, size_t count, int16_t* out);
 
+// The RLE/bit-packed hybrid for levels (bit width 0..16), decoded a piece
+// at a time: each Next() continues where the last one stopped, so a page's
+// levels can be decoded in bounded slices.
+class HybridLevelDecoder {
+ public:
+  Status Init(const uint8_t* p, size_t n, int bit_width);
+  // Decodes the next count levels into out.
+  Status Next(size_t count, int16_t* out);
+
+ private:
+  const uint8_t* p_ = nullptr;
+  size_t n_ = 0, pos_ = 0;
+  int bit_width_ = 0;
+  bool packed_ = false;    // the current run is bit-packed
+  size_t left_ = 0;        // values left in the current run
+  int16_t value_ = 0;      // an RLE run's value
+  const uint8_t* run_ = nullptr;  // a bit-packed run's bytes
+  size_t run_bytes_ = 0, run_index_ = 0;
+};
+
 // DELTA_BINARY_PACKED: decodes up to count values (the stream may hold more)
 // into out as 64-bit integers; *used receives the bytes the whole encoded
 // stream occupies. *total receives the value count in the stream's header.

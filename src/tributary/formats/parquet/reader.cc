@@ -1,13 +1,16 @@
 #include "tributary/formats/parquet/reader.h"
 
+#include <array>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <thread>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include "tributary/core/json.h"
 #include "tributary/formats/parquet/column_reader.h"
 #include "tributary/formats/parquet/nested_reader.h"
 #include "tributary/formats/parquet/schema.h"
@@ -38,11 +41,23 @@ size_t ElementRunEnd(const int16_t* defs, const int16_t* reps, size_t e, size_t 
   return e;
 }
 
+// How a field's values go into the batch when rows are built directly.
+enum class Direct : uint8_t {
+  kNone,            // through the RowBuilder
+  kString,          // text column -> string field
+  kMetadata,        // text column -> metadata (checked and made compact)
+  kNestedMetadata,  // struct or map -> metadata
+  kInt,             // integer column -> integer field
+  kTimestamp,       // timestamp column -> timestamp field
+  kVector,          // list of numbers -> values
+};
+
 struct FieldPlan {
   const TopField* top = nullptr;
   const LeafColumn* leaf = nullptr;
   RowBuilder::Target target;
   bool as_vector = false;  // a list filling the record's vector
+  Direct direct = Direct::kNone;
   std::unique_ptr<ColumnChunkReader> reader;
   std::unique_ptr<NestedFieldReader> nested;  // kNested fields
   size_t e = 0;  // next level entry in the current page
@@ -52,8 +67,8 @@ struct FieldPlan {
 
 class ParquetReader final : public RecordReader {
  public:
-  ParquetReader(std::unique_ptr<RandomAccessFile> file, const ReadOptions& options)
-      : file_(std::move(file)), options_(options) {}
+  ParquetReader(std::unique_ptr<RandomAccessFile> file, const ReadOptions& options, RowAssembly assembly)
+      : file_(std::move(file)), options_(options), assembly_(assembly) {}
 
   Status Open();
 
@@ -119,6 +134,24 @@ class ParquetReader final : public RecordReader {
   }
   Status OpenRowGroup(size_t i);
   Status ReadRows(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows);
+  Status ReadRowsDirect(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows);
+  // Opens the next row group with rows when the current one is done; *end
+  // at the end of the file.
+  Status NextRowGroup(bool* end);
+  Status ReadScalarDirect(FieldPlan* p);
+  Status ReadRowDirect();
+  // After a failure inside a row: removes what the row had appended.
+  static void DropPartialRow(RecordBatch* batch);
+  void AppendNullField(Field f);
+  void AppendMetadata(std::string_view text);
+  // A conversion error against the current row (remembered, the row is dropped).
+  void FailRow(Status st) {
+    if (!direct_) {
+      builder_->Fail(std::move(st));
+    } else if (row_error_.ok()) {
+      row_error_ = std::move(st);
+    }
+  }
   Status Advance(FieldPlan* p);
   Status ReadScalar(FieldPlan* p);
   Status ReadList(FieldPlan* p);
@@ -129,6 +162,7 @@ class ParquetReader final : public RecordReader {
 
   std::unique_ptr<RandomAccessFile> file_;
   ReadOptions options_;
+  RowAssembly assembly_;
   std::optional<RowBuilder> builder_opt_;
   RowBuilder* builder_ = nullptr;
   fmt::FileMetaData meta_;
@@ -140,7 +174,31 @@ class ParquetReader final : public RecordReader {
   uint64_t rg_bytes_ = 0, bytes_done_ = 0;
   int64_t records_read_ = 0;
   std::string text_, json_;
+  // Rows are appended straight into the batch's columns when every field
+  // has a direct plan (no conversions through text, no unknown fields, no
+  // generated ids); otherwise through the RowBuilder.
+  bool direct_ = false;
+  RecordBatch* batch_ = nullptr;
+  Status row_error_;
+  std::vector<Field> unplanned_;  // fields no column fills: null (metadata: {} when asked)
 };
+
+Direct DirectKind(const FieldPlan& p) {
+  if (p.target.kind != RowBuilder::Target::Kind::kField) return Direct::kNone;
+  const Field f = p.target.field;
+  if (p.nested) return f == Field::kMetadata ? Direct::kNestedMetadata : Direct::kNone;
+  if (p.as_vector) return Direct::kVector;
+  if (p.top->shape != TopField::Shape::kScalar) return Direct::kNone;
+  const ValueKind k = p.leaf->kind;
+  const FieldType t = FieldTypeOf(f);
+  if (k == ValueKind::kString || k == ValueKind::kJson) {
+    if (t == FieldType::kString) return Direct::kString;
+    if (t == FieldType::kJsonObject) return Direct::kMetadata;
+  }
+  if (k == ValueKind::kInt && t == FieldType::kInt64) return Direct::kInt;
+  if (k == ValueKind::kTimestamp && t == FieldType::kTimestamp) return Direct::kTimestamp;
+  return Direct::kNone;
+}
 
 Status ParquetReader::Open() {
   const uint64_t size = file_->size();
@@ -229,6 +287,22 @@ Status ParquetReader::Open() {
     }
     plans_.push_back(std::move(p));
   }
+
+  direct_ = options_.generate_ids == IdGeneration::kNone && assembly_ == RowAssembly::kAuto;
+  std::array<int, kNumFields> uses{};
+  for (FieldPlan& p : plans_) {
+    p.direct = DirectKind(p);
+    if (p.direct == Direct::kNone) {
+      direct_ = false;
+    } else {
+      ++uses[static_cast<size_t>(p.target.field)];
+    }
+  }
+  for (Field f : AllFields()) {
+    const int n = uses[static_cast<size_t>(f)];
+    if (n > 1) direct_ = false;  // two columns for one field: the later one wins, as the builder does it
+    if (n == 0) unplanned_.push_back(f);
+  }
   return Status::OK();
 }
 
@@ -311,8 +385,14 @@ Status ParquetReader::ReadList(FieldPlan* p) {
   using Kind = RowBuilder::Target::Kind;
   const bool to_vector = p->as_vector;
   const bool to_json = !to_vector && p->target.kind != Kind::kField;
-  std::vector<float>* vec = to_vector ? &builder_->VectorScratch() : nullptr;
-  if (vec) vec->clear();
+  // Direct rows append the vector to the batch's values in place.
+  std::vector<float>* vec = nullptr;
+  size_t vec_mark = 0;
+  if (to_vector) {
+    vec = direct_ ? &batch_->values.data() : &builder_->VectorScratch();
+    if (!direct_) vec->clear();
+    vec_mark = vec->size();
+  }
   if (to_json) {
     json_.clear();
     json_.push_back('[');
@@ -336,7 +416,7 @@ Status ParquetReader::ReadList(FieldPlan* p) {
         }
       } else {
         if (to_vector) {
-          builder_->Fail(Status::InvalidData("values: element " + std::to_string(element) + " is null"));
+          FailRow(Status::InvalidData("values: element " + std::to_string(element) + " is null"));
         } else if (to_json) {
           if (!first) json_.push_back(',');
           json_.append("null");
@@ -384,6 +464,15 @@ Status ParquetReader::ReadList(FieldPlan* p) {
     if (p->eof || r.rep(p->e) == 0) break;
   }
   if (to_vector) {
+    if (direct_) {
+      if (is_null) {
+        vec->resize(vec_mark);
+        batch_->values.AppendNull();
+      } else {
+        batch_->values.FinishValue();
+      }
+      return Status::OK();
+    }
     if (is_null) return builder_->SetNull(Field::kValues);
     builder_->CommitVector();
     return Status::OK();
@@ -408,20 +497,156 @@ Status ParquetReader::ReadNested(FieldPlan* p) {
   return Status::OK();
 }
 
+Status ParquetReader::NextRowGroup(bool* end) {
+  *end = false;
+  if (rg_rows_left_ > 0) return Status::OK();
+  if (rg_rows_total_ > 0) {
+    bytes_done_ += rg_bytes_;
+    rg_rows_total_ = 0;
+  }
+  while (next_rg_ < meta_.row_groups.size() && meta_.row_groups[next_rg_].num_rows == 0) ++next_rg_;
+  if (next_rg_ >= meta_.row_groups.size()) {
+    *end = true;
+    return Status::OK();
+  }
+  return OpenRowGroup(next_rg_++);
+}
+
+void ParquetReader::AppendNullField(Field f) {
+  switch (FieldTypeOf(f)) {
+    case FieldType::kString: batch_->strings(f).AppendNull(); break;
+    case FieldType::kJsonObject:
+      if (options_.metadata_default_object) {
+        batch_->strings(f).Append("{}");
+      } else {
+        batch_->strings(f).AppendNull();
+      }
+      break;
+    case FieldType::kInt64:
+    case FieldType::kTimestamp: batch_->ints(f).AppendNull(); break;
+    case FieldType::kVector: batch_->values.AppendNull(); break;
+  }
+}
+
+void ParquetReader::AppendMetadata(std::string_view text) {
+  StringColumn& m = batch_->metadata;
+  std::string& arena = m.arena();
+  const size_t mark = arena.size();
+  Status st = CanonicalizeJsonObject(text, &arena);
+  if (st.ok()) {
+    m.FinishValue();
+    return;
+  }
+  arena.resize(mark);
+  m.AppendNull();
+  FailRow(Status::InvalidData("metadata: " + st.message()));
+}
+
+Status ParquetReader::ReadScalarDirect(FieldPlan* p) {
+  ColumnChunkReader& r = *p->reader;
+  while (p->e >= r.entries()) {
+    TRIB_RETURN_NOT_OK(Advance(p));
+    if (p->eof) return Err(*p, "the column ends before the row group's last row");
+  }
+  const int16_t d = r.def(p->e++);
+  const Field f = p->target.field;
+  if (d < p->leaf->max_def) {
+    AppendNullField(f);
+    return Status::OK();
+  }
+  const size_t v = p->v++;
+  switch (p->direct) {
+    case Direct::kString: batch_->strings(f).Append(r.Bytes(v)); break;
+    case Direct::kMetadata: AppendMetadata(r.Bytes(v)); break;
+    case Direct::kInt: batch_->ints(f).Append(r.Int(v)); break;
+    case Direct::kTimestamp: batch_->ints(f).Append(TimestampMicros(*p->leaf, r, v)); break;
+    default: return Status::Internal("parquet: a column without a direct plan");
+  }
+  return Status::OK();
+}
+
+Status ParquetReader::ReadRowDirect() {
+  for (FieldPlan& p : plans_) {
+    switch (p.direct) {
+      case Direct::kVector: TRIB_RETURN_NOT_OK(ReadList(&p)); break;
+      case Direct::kNestedMetadata:
+        TRIB_RETURN_NOT_OK(p.nested->NextRow(&json_));
+        if (json_ == "null") {
+          AppendNullField(Field::kMetadata);
+        } else {
+          AppendMetadata(json_);
+        }
+        break;
+      default: TRIB_RETURN_NOT_OK(ReadScalarDirect(&p)); break;
+    }
+  }
+  return Status::OK();
+}
+
+void ParquetReader::DropPartialRow(RecordBatch* batch) {
+  const size_t rows = batch->origin.size();
+  for (Field f : AllFields()) {
+    switch (FieldTypeOf(f)) {
+      case FieldType::kString:
+      case FieldType::kJsonObject:
+        while (batch->strings(f).size() > rows) batch->strings(f).PopBack();
+        break;
+      case FieldType::kInt64:
+      case FieldType::kTimestamp:
+        while (batch->ints(f).size() > rows) batch->ints(f).PopBack();
+        break;
+      case FieldType::kVector: {
+        VectorColumn& v = batch->values;
+        while (v.size() > rows) v.PopBack();
+        size_t end = 0;  // floats of a vector left unfinished go too
+        if (v.size() > 0) {
+          const std::span<const float> last = v.Get(v.size() - 1);
+          end = static_cast<size_t>(last.data() - v.data().data()) + last.size();
+        }
+        v.data().resize(end);
+        break;
+      }
+    }
+  }
+}
+
+Status ParquetReader::ReadRowsDirect(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows) {
+  batch_ = batch;
+  for (size_t taken = 0; taken < max_rows; ++taken) {
+    bool end;
+    TRIB_RETURN_NOT_OK(NextRowGroup(&end));
+    if (end) break;
+    ++records_read_;
+    row_error_ = Status::OK();
+    Status st = ReadRowDirect();
+    if (!st.ok()) {
+      DropPartialRow(batch);
+      return st;
+    }
+    for (Field f : unplanned_) AppendNullField(f);
+    batch->origin.push_back(RowOrigin{records_read_, 0});
+    if (options_.keep_raw) batch->raw.Append({});
+    --rg_rows_left_;
+    if (!row_error_.ok()) {
+      batch->PopBack();
+      RowError e;
+      e.origin = RowOrigin{records_read_, 0};
+      e.message = row_error_.message();
+      errors->push_back(std::move(e));
+    }
+  }
+  return Status::OK();
+}
+
 Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors, size_t max_rows) {
+  if (direct_) return ReadRowsDirect(batch, errors, max_rows);
   builder_opt_.emplace(options_, batch);
   builder_ = &*builder_opt_;
   size_t taken = 0;
   while (taken < max_rows) {
-    if (rg_rows_left_ == 0) {
-      if (rg_rows_total_ > 0) {
-        bytes_done_ += rg_bytes_;
-        rg_rows_total_ = 0;
-      }
-      while (next_rg_ < meta_.row_groups.size() && meta_.row_groups[next_rg_].num_rows == 0) ++next_rg_;
-      if (next_rg_ >= meta_.row_groups.size()) break;
-      TRIB_RETURN_NOT_OK(OpenRowGroup(next_rg_++));
-    }
+    bool end;
+    TRIB_RETURN_NOT_OK(NextRowGroup(&end));
+    if (end) break;
     ++records_read_;
     builder_->Begin(RowOrigin{records_read_, 0});
     for (FieldPlan& p : plans_) {
@@ -449,8 +674,8 @@ Status ParquetReader::ReadRows(RecordBatch* batch, std::vector<RowError>* errors
 }  // namespace
 
 Result<std::unique_ptr<RecordReader>> OpenParquetFileReader(std::unique_ptr<RandomAccessFile> file,
-                                                            const ReadOptions& options) {
-  auto r = std::make_unique<ParquetReader>(std::move(file), options);
+                                                            const ReadOptions& options, RowAssembly assembly) {
+  auto r = std::make_unique<ParquetReader>(std::move(file), options, assembly);
   TRIB_RETURN_NOT_OK(r->Open());
   return std::unique_ptr<RecordReader>(std::move(r));
 }

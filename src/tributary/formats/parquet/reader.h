@@ -9,9 +9,13 @@
 // are refused at open with the column's name, unless unknown fields are
 // ignored. Encrypted files are refused.
 //
+// Rows go straight into the batch's columns when they can (see RowAssembly),
+// with the same checks and error messages as the RowBuilder path.
+//
 // Thread-safety: one thread drives a reader.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "tributary/core/status.h"
@@ -20,7 +24,14 @@
 
 namespace tributary::parquet {
 
+// How rows are assembled: kAuto appends them straight into the batch's
+// columns when every column maps to a field without conversion through
+// text (and no ids are generated), through the RowBuilder otherwise;
+// kRowBuilder always uses the RowBuilder (tests compare the two).
+enum class RowAssembly : uint8_t { kAuto, kRowBuilder };
+
 Result<std::unique_ptr<RecordReader>> OpenParquetFileReader(std::unique_ptr<RandomAccessFile> file,
-                                                            const ReadOptions& options);
+                                                            const ReadOptions& options,
+                                                            RowAssembly assembly = RowAssembly::kAuto);
 
 }  // namespace tributary::parquet
