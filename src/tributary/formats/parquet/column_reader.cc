@@ -151,7 +151,7 @@ Status ColumnChunkReader::Open(const fmt::ColumnChunk& chunk, uint64_t data_end)
                    std::to_string(md.total_compressed_size) + ") lies outside the file's data");
   }
   if (md.num_values < 0) return Corrupt("negative value count");
-  if (pf_.valid()) pf_.get();
+  pf_.Wait();
   start_ = pos_ = static_cast<uint64_t>(start);
   end_ = start_ + static_cast<uint64_t>(md.total_compressed_size);
   chunk_values_ = md.num_values;
@@ -207,8 +207,7 @@ Status ColumnChunkReader::NextPageOrSkip(int64_t skippable_rows, bool* eof, int6
     fmt::PageHeader h;
     uint32_t header_len = 0;
     bool prefetched = false;
-    if (pf_.valid()) {
-      pf_.get();  // waits for the worker
+    if (pf_.Wait()) {  // the worker's read-ahead of this page, if any
       if (pf_status_.ok() && pf_pos_ == pos_ && pf_fetched_ && skippable_rows == 0) {
         h = std::move(pf_h_);
         header_len = pf_header_len_;
@@ -322,7 +321,7 @@ Status ColumnChunkReader::SkipRows(int64_t n, size_t* e, size_t* v) {
 void ColumnChunkReader::StartPrefetch() {
   if (pos_ >= end_ || values_seen_ >= chunk_values_) return;
   pf_pos_ = pos_;
-  pf_ = std::async(std::launch::async, [this] {
+  pf_.Start([this] {
     pf_fetched_ = false;
     pf_status_ = FetchV1Page(pf_pos_, &pf_h_, &pf_header_len_, &pf_fetched_);
   });

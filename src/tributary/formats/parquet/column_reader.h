@@ -26,7 +26,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +34,7 @@
 #include <zstd.h>
 
 #include "tributary/core/status.h"
+#include "tributary/core/task_thread.h"
 #include "tributary/formats/parquet/encoding.h"
 #include "tributary/formats/parquet/page_source.h"
 #include "tributary/formats/parquet/schema.h"
@@ -212,7 +212,7 @@ class ColumnChunkReader {
   std::unique_ptr<uint8_t[]> pf_raw_, pf_page_;
   size_t pf_raw_cap_ = 0, pf_page_cap_ = 0;
   // Last, so it is destroyed (waiting for the worker) before what it uses.
-  std::future<void> pf_;
+  TaskThread pf_;
 };
 
 }  // namespace tributary::parquet
