@@ -30,25 +30,9 @@ using testing::Q;
 using testing::ReadFileOrDie;
 using testing::WriteFileOrDie;
 
-std::string Src(const std::string& rel) { return std::string(TRIBUTARY_SOURCE_DIR) + "/" + rel; }
-
-int Shell(const std::string& cmd) {
-  int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-}
-
-std::vector<JsonValue> ParseLines(const std::string& text) {
-  std::vector<JsonValue> rows;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto v = JsonValue::Parse(line);
-    EXPECT_TRUE(v.ok()) << line.substr(0, 200);
-    if (v.ok()) rows.push_back(std::move(*v));
-  }
-  return rows;
-}
+using testing::ParseJsonLines;
+using testing::RunShell;
+using testing::SourcePath;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -225,14 +209,14 @@ class Comparer {
 
 class MongoEjsonPeerTest : public testing::StoreCliTest {
  protected:
-  static void SetUpTestSuite() { peers_ok_ = Shell(Q(Src("tests/peers/install.sh"))) == 0; }
+  static void SetUpTestSuite() { peers_ok_ = RunShell(Q(SourcePath("tests/peers/install.sh"))) == 0; }
   void SetUp() override {
     ASSERT_TRUE(peers_ok_) << "tests/peers/install.sh failed (needs node and the npm registry)";
   }
 
   std::string Peer(const std::string& args) {
     const std::string out = dir_.File("peer.out");
-    int rc = Shell("node " + Q(Src("tests/peers/ejson.mjs")) + " " + args + " >" + Q(out) + " 2>" + Q(out + ".err"));
+    int rc = RunShell("node " + Q(SourcePath("tests/peers/ejson.mjs")) + " " + args + " >" + Q(out) + " 2>" + Q(out + ".err"));
     EXPECT_EQ(rc, 0) << args << "\n" << ReadFileOrDie(out + ".err");
     return ReadFileOrDie(out);
   }
@@ -319,7 +303,7 @@ TEST_F(MongoEjsonPeerTest, EjsonParseReadsWhatTributaryExports) {
       << out.substr(0, 2000);
   for (const char* mode : {"relaxed", "canonical"}) {
     SCOPED_TRACE(mode);
-    std::vector<JsonValue> docs = ParseLines(Peer("parse " + Q(dir_.File("out.json")) + " " + mode));
+    std::vector<JsonValue> docs = ParseJsonLines(Peer("parse " + Q(dir_.File("out.json")) + " " + mode));
     ASSERT_EQ(docs.size(), stored.num_rows());
     // JSON.parse holds bare integers as doubles, so 64-bit integers compare
     // as doubles here; the import test below checks them digit for digit.
@@ -345,7 +329,7 @@ TEST_F(MongoEjsonPeerTest, TributaryImportsWhatEjsonStringifyWrites) {
     CommandResult r = Run("import-data --json --collection " + coll + " --format mongo-json --input-file " +
                               Q(dir_.File(std::string(mode) + ".json")),
                           0);
-    std::vector<JsonValue> expected = ParseLines(ReadFileOrDie(dir_.File(std::string("expected-") + mode + ".jsonl")));
+    std::vector<JsonValue> expected = ParseJsonLines(ReadFileOrDie(dir_.File(std::string("expected-") + mode + ".jsonl")));
     ASSERT_EQ(expected.size(), 8u);
     const RecordBatch stored = Stored(coll);
     ASSERT_EQ(stored.num_rows(), expected.size()) << r.out;

@@ -23,30 +23,14 @@ namespace tributary {
 namespace {
 
 using testing::CommandResult;
+using testing::Q;
 using testing::ReadFileOrDie;
 using testing::RunTributary;
 using testing::TempDir;
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
-std::string Src(const std::string& rel) { return std::string(TRIBUTARY_SOURCE_DIR) + "/" + rel; }
-
-int Shell(const std::string& cmd) {
-  int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-}
-
-std::vector<JsonValue> ParseLines(const std::string& text) {
-  std::vector<JsonValue> rows;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto v = JsonValue::Parse(line);
-    EXPECT_TRUE(v.ok()) << line.substr(0, 200);
-    if (v.ok()) rows.push_back(std::move(*v));
-  }
-  return rows;
-}
+using testing::ParseJsonLines;
+using testing::RunShell;
+using testing::SourcePath;
 
 float AsFloat(const JsonValue& v) { return static_cast<float>(std::strtod(v.str().c_str(), nullptr)); }
 
@@ -102,13 +86,13 @@ std::string DiffRows(const std::vector<JsonValue>& ours, const std::vector<JsonV
 class ParquetPeersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    peers_ok_ = Shell(Q(Src("tests/peers/install.sh"))) == 0;
+    peers_ok_ = RunShell(Q(SourcePath("tests/peers/install.sh"))) == 0;
   }
 
   void SetUp() override {
     ASSERT_TRUE(peers_ok_) << "tests/peers/install.sh failed (needs node and the npm registry)";
     // Seed-shaped records: 300 rows of 24 dimensions, every field set.
-    ASSERT_EQ(Shell("node " + Q(Src("bench/gen.mjs")) + " 300 24 " + Q(dir_.path()) + " >/dev/null"), 0);
+    ASSERT_EQ(RunShell("node " + Q(SourcePath("bench/gen.mjs")) + " 300 24 " + Q(dir_.path()) + " >/dev/null"), 0);
     // And rows where the optional fields are missing (nulls in every
     // optional column, next to dictionary-encoded values in the same pages).
     std::string extra;
@@ -118,10 +102,10 @@ class ParquetPeersTest : public ::testing::Test {
       extra += std::string("]") + (i % 2 ? ",\"language\":\"en\"" : "") +
                ",\"created_at\":\"2024-01-01T00:00:00Z\",\"updated_at\":\"2024-01-01T00:00:00Z\"}\n";
     }
-    ASSERT_EQ(Shell("cat >> " + Q(dir_.File("records.jsonl")) + " <<'EOF'\n" + extra + "EOF"), 0);
+    ASSERT_EQ(RunShell("cat >> " + Q(dir_.File("records.jsonl")) + " <<'EOF'\n" + extra + "EOF"), 0);
     Run("import-data -c src --input-file " + Q(dir_.File("records.jsonl")) + " --quiet");
     Run("export -c src --output-file " + Q(dir_.File("orig.jsonl")) + " --quiet");
-    ours_ = ParseLines(ReadFileOrDie(dir_.File("orig.jsonl")));
+    ours_ = ParseJsonLines(ReadFileOrDie(dir_.File("orig.jsonl")));
     ASSERT_EQ(ours_.size(), 340u);
   }
 
@@ -133,7 +117,7 @@ class ParquetPeersTest : public ::testing::Test {
 
   std::string Peer(const std::string& args) {
     std::string out = dir_.File("peer.out");
-    int rc = Shell("node " + Q(Src("tests/peers/peer.mjs")) + " " + args + " >" + Q(out) + " 2>" + Q(out + ".err"));
+    int rc = RunShell("node " + Q(SourcePath("tests/peers/peer.mjs")) + " " + args + " >" + Q(out) + " 2>" + Q(out + ".err"));
     EXPECT_EQ(rc, 0) << args << "\n" << ReadFileOrDie(out + ".err");
     return ReadFileOrDie(out);
   }
@@ -157,7 +141,7 @@ TEST_F(ParquetPeersTest, DuckDbAndHyparquetReadWhatTributaryWrites) {
     const std::string file = dir_.File(name);
     Run("export -c src --output-file " + Q(file) + " " + flags + " --quiet");
 
-    std::vector<JsonValue> duck = ParseLines(Peer("duck-read " + Q(file)));
+    std::vector<JsonValue> duck = ParseJsonLines(Peer("duck-read " + Q(file)));
     ASSERT_FALSE(duck.empty());
     const JsonValue* types = duck[0].Find("types");
     ASSERT_NE(types, nullptr);
@@ -174,7 +158,7 @@ TEST_F(ParquetPeersTest, DuckDbAndHyparquetReadWhatTributaryWrites) {
     duck.erase(duck.begin());
     EXPECT_EQ(DiffRows(ours_, duck), "");
 
-    std::vector<JsonValue> hyp = ParseLines(Peer("hyparquet-read " + Q(file)));
+    std::vector<JsonValue> hyp = ParseJsonLines(Peer("hyparquet-read " + Q(file)));
     EXPECT_EQ(DiffRows(ours_, hyp), "");
   }
 }
@@ -199,7 +183,7 @@ TEST_F(ParquetPeersTest, TributaryImportsWhatDuckDbWrites) {
 TEST_F(ParquetPeersTest, TributaryImportsDuckDbsDefaultExportOfTheJsonl) {
   const std::string file = dir_.File("duck-auto.parquet");
   Peer("duck-write " + Q(dir_.File("records.jsonl")) + " " + Q(file) + " auto");
-  std::vector<JsonValue> duck = ParseLines(Peer("duck-read " + Q(file)));
+  std::vector<JsonValue> duck = ParseJsonLines(Peer("duck-read " + Q(file)));
   ASSERT_FALSE(duck.empty());
   const JsonValue* meta_type = duck[0].Find("types") ? duck[0].Find("types")->Find("metadata") : nullptr;
   ASSERT_NE(meta_type, nullptr);
@@ -217,7 +201,7 @@ TEST_F(ParquetPeersTest, RoundTripThroughTributaryIsExact) {
   EXPECT_EQ(ReadFileOrDie(dir_.File("rt.jsonl")), ReadFileOrDie(dir_.File("orig.jsonl")));
   // Input that is not a plain file (here gzip-compressed) is spooled, then
   // read the same way.
-  ASSERT_EQ(Shell("gzip -k " + Q(file)), 0);
+  ASSERT_EQ(RunShell("gzip -k " + Q(file)), 0);
   Run("import-data -c rt2 --format parquet --input-file " + Q(file + ".gz") + " --quiet");
   Run("export -c rt2 --output-file " + Q(dir_.File("rt2.jsonl")) + " --quiet");
   EXPECT_EQ(ReadFileOrDie(dir_.File("rt2.jsonl")), ReadFileOrDie(dir_.File("orig.jsonl")));
@@ -280,9 +264,9 @@ std::string DiffJson(const JsonValue& ours, const JsonValue& theirs, const std::
 // decompressed as they come. 7000 vectors of 768 floats: DuckDB puts them in
 // one page of ~21 MB.
 TEST(ParquetPeersLarge, TributaryImportsDuckDbsLargeZstdPages) {
-  ASSERT_EQ(Shell(Q(Src("tests/peers/install.sh"))), 0);
+  ASSERT_EQ(RunShell(Q(SourcePath("tests/peers/install.sh"))), 0);
   TempDir dir;
-  ASSERT_EQ(Shell("node " + Q(Src("bench/gen.mjs")) + " 7000 768 " + Q(dir.path()) + " >/dev/null"), 0);
+  ASSERT_EQ(RunShell("node " + Q(SourcePath("bench/gen.mjs")) + " 7000 768 " + Q(dir.path()) + " >/dev/null"), 0);
   auto run = [&](const std::string& args) {
     CommandResult r = RunTributary("--data-dir " + Q(dir.File("store")) + " " + args);
     EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
@@ -290,7 +274,7 @@ TEST(ParquetPeersLarge, TributaryImportsDuckDbsLargeZstdPages) {
   run("import-data -c src --input-file " + Q(dir.File("records.jsonl")) + " --quiet");
   run("export -c src --output-file " + Q(dir.File("orig.jsonl")) + " --quiet");
   const std::string file = dir.File("duck.parquet");
-  ASSERT_EQ(Shell("node " + Q(Src("tests/peers/peer.mjs")) + " duck-write " + Q(dir.File("orig.jsonl")) + " " +
+  ASSERT_EQ(RunShell("node " + Q(SourcePath("tests/peers/peer.mjs")) + " duck-write " + Q(dir.File("orig.jsonl")) + " " +
                   Q(file) + " zstd"),
             0);
   ASSERT_GT(std::filesystem::file_size(file), size_t{18} << 20);
@@ -302,7 +286,7 @@ TEST(ParquetPeersLarge, TributaryImportsDuckDbsLargeZstdPages) {
 // The corpus's files with structs, maps, nested lists and lists of structs:
 // every such column goes into metadata as JSON with the values DuckDB reads.
 TEST(ParquetPeersCorpus, NestedColumnsReadAsDuckDbReadsThem) {
-  ASSERT_EQ(Shell(Q(Src("tests/peers/install.sh"))), 0);
+  ASSERT_EQ(RunShell(Q(SourcePath("tests/peers/install.sh"))), 0);
   TempDir dir;
   const std::string data = testing::SharedTestData("parquet-testing/data");
   const std::vector<std::string> files = {
@@ -313,8 +297,8 @@ TEST(ParquetPeersCorpus, NestedColumnsReadAsDuckDbReadsThem) {
     SCOPED_TRACE(name);
     const std::string path = data + "/" + name + ".parquet";
     const std::string out = dir.File(name + ".duck");
-    ASSERT_EQ(Shell("node " + Q(Src("tests/peers/peer.mjs")) + " duck-json " + Q(path) + " >" + Q(out)), 0);
-    std::vector<JsonValue> duck = ParseLines(ReadFileOrDie(out));
+    ASSERT_EQ(RunShell("node " + Q(SourcePath("tests/peers/peer.mjs")) + " duck-json " + Q(path) + " >" + Q(out)), 0);
+    std::vector<JsonValue> duck = ParseJsonLines(ReadFileOrDie(out));
     ReadOptions ro;
     ro.batch_rows = 1000;
     auto in = OpenInput(path);

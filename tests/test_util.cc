@@ -67,4 +67,26 @@ CommandResult RunTributary(const std::string& args) {
   return r;
 }
 
+std::string SourcePath(const std::string& relative) {
+  return std::string(TRIBUTARY_SOURCE_DIR) + "/" + relative;
+}
+
+int RunShell(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+std::vector<JsonValue> ParseJsonLines(const std::string& text) {
+  std::vector<JsonValue> rows;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto v = JsonValue::Parse(line);
+    EXPECT_TRUE(v.ok()) << line.substr(0, 200);
+    if (v.ok()) rows.push_back(std::move(*v));
+  }
+  return rows;
+}
+
 }  // namespace tributary::testing

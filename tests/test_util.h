@@ -5,6 +5,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "tributary/core/json.h"
 
 namespace tributary::testing {
 
@@ -38,6 +41,16 @@ CommandResult RunTributary(const std::string& args);
 
 // Single-quotes s for the shell (test paths hold no single quotes).
 inline std::string Q(const std::string& s) { return "'" + s + "'"; }
+
+// Path of a file of the source tree (bench scripts, test peers).
+std::string SourcePath(const std::string& relative);
+
+// Runs cmd with /bin/sh; its exit code (128 if it did not exit normally).
+int RunShell(const std::string& cmd);
+
+// The JSON values of the non-empty lines of text (a failure for each line
+// that does not parse).
+std::vector<JsonValue> ParseJsonLines(const std::string& text);
 
 // A fixture for end-to-end tests of commands on a store of their own in a
 // temporary directory.

@@ -1,5 +1,6 @@
 #include "tributary/core/numbers.h"
 
+#include "tributary/core/ascii.h"
 #include "tributary/core/shortest_float.h"
 
 #include <charconv>
@@ -12,17 +13,6 @@ namespace tributary {
 static_assert(kMaxFloatChars >= kFloatTextBuffer);
 
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -124,7 +114,7 @@ ParseNumberError ParseFloat(std::string_view token, float* out, bool allow_non_f
     }
     if (neg) {
       std::string_view rest = digits;
-      if (EqualsIgnoreCase(rest, "infinity") || EqualsIgnoreCase(rest, "inf")) {
+      if (EqualsIgnoreAsciiCase(rest, "infinity") || EqualsIgnoreAsciiCase(rest, "inf")) {
         if (!allow_non_finite) return ParseNumberError::kNonFinite;
         *out = -std::numeric_limits<float>::infinity();
         return ParseNumberError::kOk;
@@ -132,12 +122,12 @@ ParseNumberError ParseFloat(std::string_view token, float* out, bool allow_non_f
     }
     return ParseNumberError::kSyntax;
   }
-  if (EqualsIgnoreCase(t, "nan")) {
+  if (EqualsIgnoreAsciiCase(t, "nan")) {
     if (!allow_non_finite) return ParseNumberError::kNonFinite;
     *out = std::numeric_limits<float>::quiet_NaN();
     return ParseNumberError::kOk;
   }
-  if (EqualsIgnoreCase(t, "infinity") || EqualsIgnoreCase(t, "inf")) {
+  if (EqualsIgnoreAsciiCase(t, "infinity") || EqualsIgnoreAsciiCase(t, "inf")) {
     if (!allow_non_finite) return ParseNumberError::kNonFinite;
     *out = std::numeric_limits<float>::infinity();
     return ParseNumberError::kOk;

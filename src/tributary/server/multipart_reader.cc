@@ -2,22 +2,13 @@
 
 #include <cstring>
 
+#include "tributary/core/ascii.h"
+
 namespace tributary {
 namespace {
 
 constexpr size_t kMaxHeaderBytes = 16 << 10;
 constexpr size_t kMaxAfterDelimiter = 256;  // "--" or transport padding and CRLF
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -86,10 +77,10 @@ MultipartReader::MultipartReader(std::string boundary, PartFn on_part, DataFn on
 
 std::string MultipartReader::BoundaryOf(std::string_view content_type) {
   size_t semi = content_type.find(';');
-  if (semi == std::string_view::npos || !IEquals(Trim(content_type.substr(0, semi)), "multipart/form-data")) return "";
+  if (semi == std::string_view::npos || !EqualsIgnoreAsciiCase(Trim(content_type.substr(0, semi)), "multipart/form-data")) return "";
   std::string token, boundary;
   if (!ParseParams(content_type, &token, [&](std::string_view k, std::string v) {
-        if (IEquals(k, "boundary")) boundary = std::move(v);
+        if (EqualsIgnoreAsciiCase(k, "boundary")) boundary = std::move(v);
       })) {
     return "";
   }
@@ -147,21 +138,21 @@ bool MultipartReader::ParseHeaders(std::string_view headers) {
     if (line.empty()) continue;
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return Fail("a part header has no ':'");
-    if (!IEquals(Trim(line.substr(0, colon)), "content-disposition")) continue;
+    if (!EqualsIgnoreAsciiCase(Trim(line.substr(0, colon)), "content-disposition")) continue;
     std::string type;
     bool has_name = false;
     if (!ParseParams(line.substr(colon + 1), &type, [&](std::string_view k, std::string v) {
-          if (IEquals(k, "name")) {
+          if (EqualsIgnoreAsciiCase(k, "name")) {
             part.name = std::move(v);
             has_name = true;
-          } else if (IEquals(k, "filename")) {
+          } else if (EqualsIgnoreAsciiCase(k, "filename")) {
             part.filename = std::move(v);
             part.has_filename = true;
           }
         })) {
       return Fail("a part's Content-Disposition has an unterminated quoted value");
     }
-    if (!IEquals(type, "form-data")) return Fail("a part's Content-Disposition is not form-data");
+    if (!EqualsIgnoreAsciiCase(type, "form-data")) return Fail("a part's Content-Disposition is not form-data");
     if (!has_name) return Fail("a part's Content-Disposition has no name");
     disposition = true;
   }
