@@ -124,6 +124,18 @@ class RejectsFile {
   bool dirty_ = false;
 };
 
+// The error report of batch row `row`: where it came from, the message,
+// the record as JSON and, when the reader kept it, its input text (for the
+// rejects file).
+RowError RowErrorAt(const RecordBatch& batch, size_t row, std::string message) {
+  RowError e;
+  e.origin = batch.origin[row];
+  e.message = std::move(message);
+  AppendRecordJson(batch, row, &e.data_json);
+  if (batch.raw.size() > row) e.raw.assign(batch.raw.Get(row));
+  return e;
+}
+
 // The engine's checkpoint state: {"state":"running","rejects_bytes":N}.
 std::string CheckpointState(std::string_view state, int64_t rejects_bytes) {
   std::string s = "{\"state\":";
@@ -486,12 +498,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
         good.push_back(i);
         continue;
       }
-      RowError e;
-      e.origin = batch.origin[i];
-      e.message = st.message();
-      AppendRecordJson(batch, i, &e.data_json);
-      if (batch.raw.size() > i) e.raw.assign(batch.raw.Get(i));
-      batch_errors.push_back(std::move(e));
+      batch_errors.push_back(RowErrorAt(batch, i, std::string(st.message())));
     }
     std::stable_sort(batch_errors.begin(), batch_errors.end(),
                      [](const RowError& a, const RowError& b) { return a.origin.row < b.origin.row; });
@@ -519,12 +526,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       cp.before_commit = [&](const WriteResult& r, Checkpoint* c) -> Status {
         if (r.rejected.empty()) return Status::OK();
         for (const auto& [row, msg] : r.rejected) {
-          RowError e;
-          e.origin = batch.origin[row];
-          e.message = msg;
-          AppendRecordJson(batch, row, &e.data_json);
-          if (batch.raw.size() > row) e.raw.assign(batch.raw.Get(row));
-          TRIB_RETURN_NOT_OK(add_error(std::move(e)));
+          TRIB_RETURN_NOT_OK(add_error(RowErrorAt(batch, row, msg)));
         }
         TRIB_ASSIGN_OR_RETURN(int64_t bytes, rejects.Sync());
         c->state = CheckpointState("running", bytes);
@@ -550,12 +552,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
       if (dry_dups) {
         fatal = dry_dups->Find(batch, good, &dup_rows);
         for (size_t row : dup_rows) {
-          RowError e;
-          e.origin = batch.origin[row];
-          e.message = "Duplicate id: " + std::string(batch.id.Get(row));
-          AppendRecordJson(batch, row, &e.data_json);
-          if (batch.raw.size() > row) e.raw.assign(batch.raw.Get(row));
-          Status st = add_error(std::move(e));
+          Status st = add_error(RowErrorAt(batch, row, "Duplicate id: " + std::string(batch.id.Get(row))));
           if (fatal.ok()) fatal = st;
         }
         refused = dup_rows.size();
