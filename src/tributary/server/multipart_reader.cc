@@ -70,10 +70,7 @@ bool ParseParams(std::string_view v, std::string* token,
 }  // namespace
 
 MultipartReader::MultipartReader(std::string boundary, PartFn on_part, DataFn on_data)
-    : delimiter_("\r\n--" + boundary), on_part_(std::move(on_part)), on_data_(std::move(on_data)) {
-  // The body's first delimiter has no CRLF before it: start as if it had.
-  held_ = "\r\n";
-}
+    : delimiter_("\r\n--" + boundary), on_part_(std::move(on_part)), on_data_(std::move(on_data)) {}
 
 std::string MultipartReader::BoundaryOf(std::string_view content_type) {
   size_t semi = content_type.find(';');
@@ -113,18 +110,56 @@ size_t MultipartReader::ScanBody(const char* data, size_t n) {
     size_t avail = n - pos;
     size_t cmp = avail < delimiter_.size() ? avail : delimiter_.size();
     if (std::memcmp(data + pos, delimiter_.data(), cmp) == 0) {
-      if (!Emit(data, pos)) return std::string::npos;
-      if (cmp == delimiter_.size()) {
-        state_ = State::kAfterDelimiter;
-        in_part_ = false;
-        return pos + delimiter_.size();
-      }
-      held_.assign(data + pos, avail);  // may be the start of a delimiter
-      return n;
+      if (!Emit(data, pos)) return kStop;
+      if (cmp < delimiter_.size()) return pos;  // may be the start of a delimiter: wait for more
+      state_ = State::kAfterDelimiter;
+      in_part_ = false;
+      after_len_ = 0;
+      after_dash_ = after_cr_ = false;
+      return pos + delimiter_.size();
     }
     i = pos + 1;
   }
-  if (!Emit(data, n)) return std::string::npos;
+  if (!Emit(data, n)) return kStop;
+  return n;
+}
+
+size_t MultipartReader::ScanAfterDelimiter(const char* data, size_t n) {
+  // "--" ends the body; otherwise optional padding, then CRLF.
+  for (size_t i = 0; i < n; ++i) {
+    const char b = data[i];
+    if (after_dash_) {
+      if (b != '-') {
+        Fail("a boundary line has text after the boundary");
+        return kStop;
+      }
+      state_ = State::kDone;
+      return i + 1;
+    }
+    if (after_cr_) {
+      if (b != '\n') {
+        Fail("a boundary line has text after the boundary");
+        return kStop;
+      }
+      state_ = State::kHeaders;
+      header_scanned_ = 0;
+      return i + 1;
+    }
+    if (b == '-' && after_len_ == 0) {
+      after_dash_ = true;
+    } else if (b == '\r') {
+      after_cr_ = true;
+    } else if (b != ' ' && b != '\t') {
+      {
+        Fail("a boundary line has text after the boundary");
+        return kStop;
+      }
+    }
+    if (++after_len_ >= kMaxAfterDelimiter) {
+        Fail("a boundary line is too long");
+        return kStop;
+      }
+  }
   return n;
 }
 
@@ -162,101 +197,92 @@ bool MultipartReader::ParseHeaders(std::string_view headers) {
   return on_part_(part);
 }
 
-bool MultipartReader::Feed(const char* data, size_t n) {
-  while (n > 0) {
+size_t MultipartReader::Consume(const char* data, size_t n) {
+  size_t used = 0;
+  while (used < n) {
+    const char* p = data + used;
+    const size_t left = n - used;
     switch (state_) {
+      case State::kStart: {
+        // The first delimiter has no CRLF before it.
+        std::string_view first = std::string_view(delimiter_).substr(2);
+        size_t cmp = left < first.size() ? left : first.size();
+        if (std::memcmp(p, first.data(), cmp) != 0) {
+          state_ = State::kPreamble;
+          break;
+        }
+        if (cmp < first.size()) return used;
+        used += first.size();
+        state_ = State::kAfterDelimiter;
+        after_len_ = 0;
+        after_dash_ = after_cr_ = false;
+        break;
+      }
       case State::kPreamble:
       case State::kBody: {
-        if (!held_.empty()) {
-          // held_ is a proper prefix of the delimiter: does the data go on with it?
-          size_t need = delimiter_.size() - held_.size();
-          size_t take = n < need ? n : need;
-          if (std::memcmp(data, delimiter_.data() + held_.size(), take) == 0) {
-            data += take;
-            n -= take;
-            if (take < need) {
-              held_.append(data - take, take);
-              return true;
-            }
-            held_.clear();
-            state_ = State::kAfterDelimiter;
-            in_part_ = false;
-            break;
-          }
-          // Not a delimiter; the boundary has no CR, so none starts inside held_.
-          std::string h;
-          h.swap(held_);
-          if (!Emit(h.data(), h.size())) return false;
-        }
-        size_t used = ScanBody(data, n);
-        if (used == std::string::npos) return false;
-        data += used;
-        n -= used;
+        size_t k = ScanBody(p, left);
+        if (k == kStop) return kStop;
+        used += k;
+        if (k < left && state_ != State::kAfterDelimiter) return used;  // a possible delimiter
         break;
       }
       case State::kAfterDelimiter: {
-        // "--" ends the body; otherwise optional padding, then CRLF.
-        while (n > 0 && held_.size() < kMaxAfterDelimiter) {
-          held_.push_back(*data++);
-          --n;
-          if (held_ == "--") {
-            state_ = State::kDone;
-            held_.clear();
-            return true;
-          }
-          if (held_.size() >= 2 && held_.compare(held_.size() - 2, 2, "\r\n") == 0) {
-            std::string_view pad(held_.data(), held_.size() - 2);
-            if (Trim(pad).size() != 0) return Fail("a boundary line has text after the boundary");
-            held_.clear();
-            state_ = State::kHeaders;
-            break;
-          }
-          if (held_.size() >= 2 && held_.back() != '\r' && held_.back() != ' ' && held_.back() != '\t') {
-            return Fail("a boundary line has text after the boundary");
-          }
-        }
-        if (held_.size() >= kMaxAfterDelimiter) return Fail("a boundary line is too long");
+        size_t k = ScanAfterDelimiter(p, left);
+        if (k == kStop) return kStop;
+        used += k;
         break;
       }
       case State::kHeaders: {
-        size_t before = held_.size();
-        size_t take = n;
-        if (before + take > kMaxHeaderBytes + 4) take = kMaxHeaderBytes + 4 - before;
-        held_.append(data, take);
         size_t end;
         size_t skip;
-        if (held_.compare(0, 2, "\r\n") == 0) {
+        if (p[0] == '\r' && left < 2) return used;
+        if (p[0] == '\r' && p[1] == '\n') {
           end = 0;  // a part with no headers
           skip = 2;
         } else {
-          end = held_.find("\r\n\r\n", before >= 3 ? before - 3 : 0);
+          std::string_view h(p, std::min(left, kMaxHeaderBytes + 4));
+          end = h.find("\r\n\r\n", header_scanned_ >= 3 ? header_scanned_ - 3 : 0);
           skip = 4;
+          if (end == std::string_view::npos) {
+            if (left >= kMaxHeaderBytes + 4) {
+        Fail("a part's headers are over 16 KiB");
+        return kStop;
+      }
+            header_scanned_ = left;
+            return used;
+          }
         }
-        if (end == std::string::npos) {
-          if (held_.size() > kMaxHeaderBytes) return Fail("a part's headers are over 16 KiB");
-          data += take;
-          n -= take;
-          break;
-        }
-        size_t used = end + skip - before;  // bytes of this piece that were headers
-        std::string headers = held_.substr(0, end);
-        held_.clear();
-        data += used;
-        n -= used;
-        if (!ParseHeaders(headers)) return false;
+        used += end + skip;
+        if (!ParseHeaders(std::string_view(p, end))) return kStop;
         break;
       }
       case State::kDone:
-        return error_.empty();  // the epilogue is dropped
+        return n;  // the epilogue is dropped
     }
   }
-  return error_.empty();
+  return used;
+}
+
+bool MultipartReader::Feed(const char* data, size_t n) {
+  if (!error_.empty()) return false;
+  size_t used;
+  if (pending_.empty()) {
+    used = Consume(data, n);
+    if (used == kStop) return false;
+    pending_.assign(data + used, n - used);
+  } else {
+    pending_.append(data, n);
+    used = Consume(pending_.data(), pending_.size());
+    if (used == kStop) return false;
+    pending_.erase(0, used);
+  }
+  return true;
 }
 
 bool MultipartReader::Finish() {
   if (!error_.empty()) return false;
   if (state_ != State::kDone) {
-    error_ = state_ == State::kPreamble ? "no multipart boundary in the body"
+    error_ = state_ == State::kPreamble || state_ == State::kStart ? "no multipart boundary in the body"
                                         : "the body ended before the closing multipart boundary";
     return false;
   }

@@ -99,6 +99,49 @@ TEST(MultipartReaderTest, FieldsAndFileInEveryPieceSize) {
   }
 }
 
+// Consume() never copies: a caller that presents the unused bytes again with
+// the next bytes after them gets every byte of every part as a slice of its
+// own buffer, and the same parts as Feed() gives.
+TEST(MultipartReaderTest, ConsumeHandsOutSlicesOfTheCallersBuffer) {
+  std::string file;
+  for (int i = 0; i < 500; ++i) {
+    file += "{\"id\":" + std::to_string(i) + "}\r\n";
+    if (i % 7 == 0) file += "\r\n--";
+    if (i % 11 == 0) file += "\r\n--bound";
+  }
+  const std::string body = "preamble\r\n" + Body("boundary42", {{"format", "jsonl"}}, file) + "epilogue";
+  std::mt19937 rng(11);
+  for (int round = 0; round < 40; ++round) {
+    const size_t max_piece = round < 10 ? static_cast<size_t>(round + 1) : 1 + rng() % 5000;
+    std::vector<std::string> data;
+    MultipartReader r(
+        "boundary42",
+        [&](const MultipartReader::Part&) {
+          data.emplace_back();
+          return true;
+        },
+        [&](const char* d, size_t n) {
+          EXPECT_GE(d, body.data());
+          EXPECT_LE(d + n, body.data() + body.size());
+          data.back().append(d, n);
+          return true;
+        });
+    size_t received = 0, used = 0;
+    while (received < body.size()) {
+      received = std::min(body.size(), received + 1 + rng() % max_piece);
+      size_t k = r.Consume(body.data() + used, received - used);
+      ASSERT_NE(k, MultipartReader::kStop) << r.error();
+      used += k;
+      // Left over: a part's headers, or less than a delimiter.
+      ASSERT_LE(received - used, size_t{16 << 10}) << round;
+    }
+    ASSERT_TRUE(r.Finish()) << r.error();
+    ASSERT_EQ(data.size(), 2u);
+    EXPECT_EQ(data[0], "jsonl");
+    EXPECT_EQ(data[1], file) << round;
+  }
+}
+
 TEST(MultipartReaderTest, PreambleEpiloguePaddingEmptyParts) {
   std::string body = "preamble text\r\nmore\r\n--b1 \t\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n"
                      "--b1\r\ncontent-disposition: FORM-DATA; name=a2; filename=\"x\\\"y.csv\"\r\n\r\nv\r\n"
