@@ -119,7 +119,7 @@ int UploadFeed::WriteFd(const char* data, size_t n) {
   return 0;
 }
 
-int UploadFeed::FlushChunk(bool last) {
+int UploadFeed::FlushChunk(bool last, const char** unused) {
   Chunk& c = *chunk_;
   size_t whole = last ? c.size : c.size / kAlign * kAlign;
   if (whole > 0) {
@@ -137,14 +137,23 @@ int UploadFeed::FlushChunk(bool last) {
   }
   written_ += whole;
   // The written bytes go to the window; a partial block left over starts the
-  // next chunk.
+  // next chunk, then the bytes received but not used yet.
   std::shared_ptr<Chunk> next = NewChunk();
   if (next->data == nullptr) return ENOMEM;
-  if (whole < c.size) {
-    std::memcpy(next->data, c.data + whole, c.size - whole);
-    next->size = c.size - whole;
-    c.size = whole;
+  const size_t partial = c.size - whole;
+  std::memcpy(next->data, c.data + whole, partial);
+  copied_ += partial;
+  next->size = partial;
+  size_t received = partial;
+  if (unused != nullptr && *unused != nullptr) {
+    size_t n = static_cast<size_t>(c.data + received_ - *unused);
+    std::memcpy(next->data + partial, *unused, n);
+    copied_ += n;
+    *unused = next->data + partial;
+    received += n;
   }
+  received_ = received;
+  c.size = whole;
   std::shared_ptr<Chunk> done = std::move(chunk_);
   chunk_ = std::move(next);
   std::unique_lock<std::mutex> lock(mu_);
@@ -169,17 +178,44 @@ int UploadFeed::FlushChunk(bool last) {
 
 int UploadFeed::Write(const char* data, size_t n) {
   if (write_errno_ != 0) return write_errno_;
+  Chunk& c = *chunk_;
+  const auto p = reinterpret_cast<uintptr_t>(data);
+  const auto end = reinterpret_cast<uintptr_t>(c.data) + c.size;
+  if (p >= end && p + n <= reinterpret_cast<uintptr_t>(c.data) + received_) {
+    // Received in place (ReceiveSpace): kept there, or moved down to where
+    // the upload ends (after part headers, say).
+    if (p != end) {
+      std::memmove(c.data + c.size, data, n);
+      copied_ += n;
+    }
+    c.size += n;
+    return 0;
+  }
   while (n > 0) {
-    Chunk& c = *chunk_;
-    size_t k = std::min(n, c.capacity - c.size);
-    std::memcpy(c.data + c.size, data, k);
-    c.size += k;
+    Chunk& cur = *chunk_;
+    size_t k = std::min(n, cur.capacity - cur.size);
+    std::memcpy(cur.data + cur.size, data, k);
+    copied_ += k;
+    cur.size += k;
+    received_ = cur.size;
     data += k;
     n -= k;
-    if (c.size == c.capacity) {
+    if (cur.size == cur.capacity) {
       if (int e = FlushChunk(false)) return write_errno_ = e;
     }
   }
+  return 0;
+}
+
+int UploadFeed::ReceiveSpace(const char** unused, char** at, size_t* room) {
+  if (write_errno_ != 0) return write_errno_;
+  if (chunk_->capacity - received_ < kMinReceive) {
+    if (int e = FlushChunk(false, unused)) return write_errno_ = e;
+  }
+  Chunk& c = *chunk_;
+  if (*unused == nullptr) *unused = c.data + received_;
+  *at = c.data + received_;
+  *room = c.capacity - received_;
   return 0;
 }
 

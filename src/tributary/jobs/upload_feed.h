@@ -2,7 +2,7 @@
 // handler that spools it to disk and the import job that parses it.
 //
 // The handler creates the spool file (<job-dir>/upload.part) with Open(),
-// hands every piece of the body to Write(), Close()s it, then calls
+// hands every piece of the file to Write(), Close()s it, then calls
 // Complete() (which
 // renames the spool to <job-dir>/upload, so a restart can tell a whole
 // upload from a broken one) or Fail(). The job
@@ -19,7 +19,15 @@
 // reads back from disk; with no reader attached (the job is queued) the
 // upload goes on at full speed.
 //
-// Thread-safety: Open/Write/Close are called by one thread (the handler);
+// Receiving in place: a handler that reads the request body itself asks
+// ReceiveSpace() for room in the spool's current chunk, reads the socket into
+// it, and passes the file's bytes to Write() as slices of that memory: bytes
+// that already lie where the file goes are kept there, not copied, so the
+// upload is copied once (by the kernel, into the chunk) before it is written
+// out with O_DIRECT and read by the job.
+//
+// Thread-safety: Open/Write/ReceiveSpace/Received/Close are called by one
+// thread (the handler);
 // everything else is thread-safe; a TailInput is used by one thread at a time.
 #pragma once
 
@@ -52,8 +60,21 @@ class UploadFeed : public std::enable_shared_from_this<UploadFeed> {
   // Creates the spool file. Returns an errno value (0 = done).
   int Open();
   // Appends a piece of the upload. Returns an errno value (0 = done); after
-  // an error the upload cannot go on.
+  // an error the upload cannot go on. A piece received in place (inside the
+  // space ReceiveSpace gave) is kept where it is when it starts where the
+  // upload so far ends, else moved there.
   int Write(const char* data, size_t n);
+
+  // Room to receive the next bytes of the body into: *at, *room bytes (at
+  // least kMinReceive). *unused is the first byte received before that the
+  // caller has not used yet (null: none); the bytes from there to the end of
+  // what was received stay in front of *at, and *unused is updated when they
+  // move (when the chunk is written out and a new one begun). Returns an
+  // errno value (0 = done).
+  static constexpr size_t kMinReceive = 64 << 10;
+  int ReceiveSpace(const char** unused, char** at, size_t* room);
+  // n bytes were received at the *at of the last ReceiveSpace().
+  void Received(size_t n) { received_ += n; }
   // The body has ended: writes what is buffered and closes the spool.
   // Returns an errno value (0 = done).
   int Close();
@@ -72,6 +93,10 @@ class UploadFeed : public std::enable_shared_from_this<UploadFeed> {
 
   uint64_t bytes() const;
   bool complete() const;
+  // Bytes the handler side copied or moved in memory (pieces written from
+  // elsewhere, moved into place, carried into the next chunk). Handler
+  // thread only.
+  uint64_t bytes_copied() const { return copied_; }
 
  private:
   friend class TailInput;
@@ -85,8 +110,9 @@ class UploadFeed : public std::enable_shared_from_this<UploadFeed> {
   void Detach();
   int64_t size_hint() const;
   // Writes the current chunk (all of it when `last`, else whole blocks) and
-  // passes it to the window.
-  int FlushChunk(bool last);
+  // passes it to the window. A partial block left over begins the next
+  // chunk, followed by the received bytes from *unused on (when given).
+  int FlushChunk(bool last, const char** unused = nullptr);
   int WriteFd(const char* data, size_t n);
   std::shared_ptr<Chunk> NewChunk();
 
@@ -95,6 +121,8 @@ class UploadFeed : public std::enable_shared_from_this<UploadFeed> {
   bool direct_ = false;
   uint64_t written_ = 0;
   std::shared_ptr<Chunk> chunk_;
+  size_t received_ = 0;  // end of the bytes received into chunk_ (>= its size)
+  uint64_t copied_ = 0;
   int write_errno_ = 0;
 
   const std::string part_path_;
