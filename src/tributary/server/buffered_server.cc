@@ -15,10 +15,13 @@ namespace tributary {
 namespace {
 
 constexpr size_t kReadBuffer = 512 << 10;
+// Reads at least this large bypass the buffer when it is empty.
+constexpr size_t kDirectRead = 64 << 10;
 // How often an idle keep-alive connection looks whether the server stopped.
 constexpr int kIdlePollMs = 50;
 
 thread_local std::string t_read_failure;
+thread_local httplib::Stream* t_connection = nullptr;
 
 int PollFor(int sock, short events, int timeout_ms) {
   pollfd p{sock, events, 0};
@@ -59,22 +62,9 @@ class BufferedSocketStream final : public httplib::Stream {
 
   ssize_t read(char* ptr, size_t size) override {
     if (pos_ == end_) {
-      int ready = PollFor(sock_, POLLIN, read_timeout_ms_);
-      if (ready <= 0) {
-        t_read_failure = ready == 0 ? "the client sent nothing for " + std::to_string(read_timeout_ms_ / 1000) +
-                                          " s"
-                                    : "the connection failed";
-        return -1;
-      }
-      ssize_t n;
-      do {
-        n = ::recv(sock_, buf_.get(), kReadBuffer, 0);
-      } while (n < 0 && errno == EINTR);
-      if (n <= 0) {
-        t_read_failure = n == 0 ? "the client closed the connection"
-                                : std::string("the connection failed: ") + std::strerror(errno);
-        return n;
-      }
+      if (size >= kDirectRead) return Receive(ptr, size);
+      ssize_t n = Receive(buf_.get(), kReadBuffer);
+      if (n <= 0) return n;
       pos_ = 0;
       end_ = static_cast<size_t>(n);
     }
@@ -100,6 +90,25 @@ class BufferedSocketStream final : public httplib::Stream {
   bool buffered() const { return pos_ < end_; }
 
  private:
+  // One recv() into ptr once the socket is readable (within the read timeout).
+  ssize_t Receive(char* ptr, size_t size) {
+    int ready = PollFor(sock_, POLLIN, read_timeout_ms_);
+    if (ready <= 0) {
+      t_read_failure = ready == 0 ? "the client sent nothing for " + std::to_string(read_timeout_ms_ / 1000) + " s"
+                                  : "the connection failed";
+      return -1;
+    }
+    ssize_t n;
+    do {
+      n = ::recv(sock_, ptr, size, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      t_read_failure =
+          n == 0 ? "the client closed the connection" : std::string("the connection failed: ") + std::strerror(errno);
+    }
+    return n;
+  }
+
   const int sock_;
   const int read_timeout_ms_;
   const int write_timeout_ms_;
@@ -111,6 +120,8 @@ class BufferedSocketStream final : public httplib::Stream {
 }  // namespace
 
 const std::string& LastReadFailure() { return t_read_failure; }
+
+httplib::Stream* CurrentConnection() { return t_connection; }
 
 bool BufferedHttpServer::process_and_close_socket(socket_t sock) {
   BufferedSocketStream strm(sock, TimeoutMs(read_timeout_sec_, read_timeout_usec_),
@@ -134,7 +145,9 @@ bool BufferedHttpServer::process_and_close_socket(socket_t sock) {
   for (size_t count = keep_alive_max_count_; count > 0 && svr_sock_ != INVALID_SOCKET && next_request(); --count) {
     t_read_failure.clear();
     bool connection_closed = false;
+    t_connection = &strm;
     ret = process_request(strm, count == 1, connection_closed, nullptr);
+    t_connection = nullptr;
     if (!ret || connection_closed) break;
   }
   t_read_failure.clear();

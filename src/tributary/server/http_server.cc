@@ -626,7 +626,40 @@ struct ApiServer::Impl {
           return true;
         });
     bool ok;
-    {
+    httplib::Stream* conn = CurrentConnection();
+    if (conn != nullptr && declared > 0 && !req.has_header("Transfer-Encoding") &&
+        !req.has_header("Content-Encoding")) {
+      // The body goes straight from the socket into the spool's memory
+      // (UploadFeed::ReceiveSpace) and is parsed there: the file's bytes are
+      // written out and read by the job from where the kernel put them.
+      uint64_t remaining = declared;
+      const char* unused = nullptr;
+      ok = true;
+      while (remaining > 0) {
+        char* at;
+        size_t room;
+        if (int e = feed->ReceiveSpace(&unused, &at, &room)) {
+          write_errno = e;
+          ok = false;
+          break;
+        }
+        ssize_t got = conn->read(at, static_cast<size_t>(std::min<uint64_t>(room, remaining)));
+        if (got <= 0) {
+          ok = false;
+          break;
+        }
+        feed->Received(static_cast<size_t>(got));
+        remaining -= static_cast<uint64_t>(got);
+        size_t used = form.Consume(unused, static_cast<size_t>(at + got - unused));
+        if (used == MultipartReader::kStop) {
+          ok = false;
+          break;
+        }
+        unused += used;
+      }
+      // The rest of an unread body would be taken for the next request.
+      if (remaining > 0) res.set_header("Connection", "close");
+    } else {
       auto& headers = const_cast<Request&>(req).headers;  // httplib's own non-const Request
       auto ct = headers.find("Content-Type");
       std::string content_type = ct->second;
