@@ -116,6 +116,7 @@ JobManager::~JobManager() {
 std::string JobManager::JobDir(const std::string& id) const { return jobs_dir_ + "/" + id; }
 std::string JobManager::UploadPath(const std::string& id) const { return JobDir(id) + "/upload"; }
 std::string JobManager::UploadPartPath(const std::string& id) const { return JobDir(id) + "/upload.part"; }
+std::string JobManager::DiscardedUploadPath(const std::string& id) const { return JobDir(id) + "/upload.discarded"; }
 
 std::shared_ptr<UploadFeed> JobManager::BeginUpload(const std::string& id, int64_t expected_bytes) {
   auto feed = std::make_shared<UploadFeed>(UploadPartPath(id), UploadPath(id), expected_bytes);
@@ -214,6 +215,8 @@ Status JobManager::Recover() {
       queue_.push_back(s.id);
       ++requeued;
     }
+    std::error_code ec;
+    if (IsFinal(s.status)) fs::remove(DiscardedUploadPath(s.id), ec);  // left by a crash in Finish
     e->state = std::move(s);
     jobs_.emplace(e->state.id, e);
   }
@@ -436,9 +439,12 @@ void JobManager::Finish(const std::shared_ptr<Entry>& e, JobState s) {
   // Persisted and counted before anyone can see it finished.
   PersistState(s);
   if (observer_) observer_->OnJobFinished(s);
+  // The upload's name goes before anyone can see the job finished; its
+  // blocks are freed after (unlinking a large file takes tens of ms).
   std::error_code ec;
-  fs::remove(UploadPath(s.id), ec);
-  fs::remove(UploadPartPath(s.id), ec);
+  const std::string discarded = DiscardedUploadPath(s.id);
+  fs::rename(UploadPath(s.id), discarded, ec);
+  if (ec) fs::rename(UploadPartPath(s.id), discarded, ec);
   if (s.kind == JobKind::kImport) {
     Status st = store_->DeleteCheckpoint(CollectionRef{s.tenant, s.dataset}, s.id);
     (void)st;  // a missing collection has no checkpoint left
@@ -459,6 +465,7 @@ void JobManager::Finish(const std::shared_ptr<Entry>& e, JobState s) {
                                 : ", " + std::to_string(s.exported_vectors) + " records") +
                            (s.error.empty() ? "" : ": " + s.error));
   done_cv_.notify_all();
+  fs::remove(discarded, ec);
 }
 
 Status JobManager::TrimErrors(const std::shared_ptr<Entry>& e, int64_t records_done) {

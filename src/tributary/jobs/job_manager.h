@@ -77,6 +77,8 @@ class JobManager {
   // it is complete, so after a restart an import whose upload broke off is
   // told apart from one that can resume.
   std::string UploadPartPath(const std::string& id) const;
+  // A finished job's upload between losing its name and being unlinked.
+  std::string DiscardedUploadPath(const std::string& id) const;
 
   // Starts an upload for job id (before Submit): the import job reads it as
   // it arrives. The caller completes or fails the feed, then calls
