@@ -168,7 +168,9 @@ int UploadFeed::FlushChunk(bool last, const char** unused) {
   while (window_bytes_ > kWindowBytes) {
     auto& front = window_.front();
     uint64_t front_end = front.first + front.second->size;
+    wake_at_ = front_end;
     cv_.wait(lock, [&] { return readers_ == 0 || reader_pos_ >= front_end || failed_; });
+    wake_at_ = UINT64_MAX;
     window_bytes_ -= front.second->size;
     if (spare_.size() < 2 && front.second.use_count() == 1) spare_.push_back(std::move(front.second));
     window_.pop_front();
@@ -253,7 +255,7 @@ size_t UploadFeed::ReadWindow(uint64_t pos, char* buf, size_t n) {
   }
   if (pos + got > reader_pos_) {
     reader_pos_ = pos + got;
-    cv_.notify_all();
+    if (reader_pos_ >= wake_at_) cv_.notify_all();  // the handler waits for this
   }
   return got;
 }

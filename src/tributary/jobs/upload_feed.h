@@ -140,6 +140,7 @@ class UploadFeed : public std::enable_shared_from_this<UploadFeed> {
   std::vector<std::shared_ptr<Chunk>> spare_;                        // guarded by mu_
   int readers_ = 0;                                                  // guarded by mu_
   uint64_t reader_pos_ = 0;                                          // guarded by mu_
+  uint64_t wake_at_ = UINT64_MAX;  // the reader position Write() waits for; guarded by mu_
 };
 
 }  // namespace tributary
