@@ -4,8 +4,10 @@
 // csv/options.h.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,6 +61,13 @@ struct ReadOptions {
   bool allow_non_finite = false;
   // Records per batch handed out by ReadNext.
   size_t batch_rows = 100;
+  // When set (and not 0), replaces batch_rows from the next batch on: an
+  // import whose batch size is changed while it runs. Use rows_per_batch().
+  std::shared_ptr<const std::atomic<size_t>> live_batch_rows;
+  size_t rows_per_batch() const {
+    size_t n = live_batch_rows ? live_batch_rows->load(std::memory_order_relaxed) : 0;
+    return n > 0 ? n : batch_rows;
+  }
   // A batch is also handed out, short of batch_rows, once its records hold
   // this many bytes (RecordBatch::ByteSize), so a batch of huge records
   // stays small.

@@ -505,7 +505,7 @@ Status CsvReader::ReadNext(RecordBatch* batch, std::vector<RowError>* errors) {
 Status CsvReader::ReadNextSerial(RecordBatch* batch, std::vector<RowError>* errors) {
   started_ = true;
   const size_t errors_before = errors->size();
-  const size_t batch_rows = options_.batch_rows;
+  const size_t batch_rows = options_.rows_per_batch();
   // All-bad input still returns now and then, so errors stay bounded too.
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
@@ -560,9 +560,9 @@ void CsvReader::FramerLoop() {
     // The block holds copies, so it can span refills of the input buffer:
     // fill it to batch_rows records unless the input ends or text piles up.
     Status st;
-    while (st.ok() && !at_end_ && b->records.size() < options_.batch_rows &&
-           b->text.size() < kMaxBlockBytes) {
-      st = FrameRecords(options_.batch_rows - b->records.size(), kMaxBlockBytes - b->text.size());
+    const size_t batch_rows = options_.rows_per_batch();
+    while (st.ok() && !at_end_ && b->records.size() < batch_rows && b->text.size() < kMaxBlockBytes) {
+      st = FrameRecords(batch_rows - b->records.size(), kMaxBlockBytes - b->text.size());
       if (pending_.empty()) continue;
       const size_t base = pending_.front().begin;
       const size_t offset = b->text.size();
@@ -625,7 +625,7 @@ void CsvReader::DecoderLoop() {
 Status CsvReader::ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* errors) {
   if (!started_) StartThreads();
   const size_t errors_before = errors->size();
-  const size_t batch_rows = options_.batch_rows;
+  const size_t batch_rows = options_.rows_per_batch();
   const size_t budget = batch_rows * 4;
   size_t seen = 0;
   // Records are handed out one by one under the serial reader's rule (stop

@@ -28,9 +28,10 @@ class JsonRecordReader final : public RecordReader {
     const size_t errors_before = errors->size();
     // Bad records do not count towards the batch, but are bounded too, so a
     // file of bad records still comes out in bounded pieces.
-    const size_t max_records = options_.batch_rows * 4;
+    const size_t batch_rows = options_.rows_per_batch();
+    const size_t max_records = batch_rows * 4;
     size_t records = 0;
-    while (!done_ && out->num_rows() < options_.batch_rows && records < max_records &&
+    while (!done_ && out->num_rows() < batch_rows && records < max_records &&
            (out->num_rows() == 0 || out->ByteSize() < options_.max_batch_bytes)) {
       RecordSpan record;
       bool done = false;

@@ -74,7 +74,7 @@ class ParquetReader final : public RecordReader {
 
   Status ReadNext(RecordBatch* batch, std::vector<RowError>* errors) override {
     batch->Clear();
-    return ReadRows(batch, errors, options_.batch_rows);
+    return ReadRows(batch, errors, options_.rows_per_batch());
   }
 
   Status SkipRecords(int64_t n) override {
