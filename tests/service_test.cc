@@ -1038,8 +1038,9 @@ TEST_F(ServiceTest, SigkillDuringUploadFailsTheJobClearlyNothingLostOrDoubled) {
 }
 
 // Form fields after the file part (the seed's own order: file, format,
-// batch_size). Ones that agree with the job apply; ones that would change an
-// import already parsing the upload are refused with a 400 that says so.
+// batch_size). Ones that agree with the job apply, and so does batch_size
+// (from the job's next batch on); ones that would change an import already
+// parsing the upload are refused with a 400 that says so.
 TEST_F(ServiceTest, FormFieldsAfterTheFile) {
   StartServer({"--workers", "1"});
   auto c = server_->Client(kUser);
@@ -1054,6 +1055,31 @@ TEST_F(ServiceTest, FormFieldsAfterTheFile) {
   JsonValue done = Wait(c, "import", Str(ParseJsonOrFail(r->body), "job_id"));
   EXPECT_EQ(Str(done, "status"), "completed") << done.ToString();
   EXPECT_EQ(Int(done, "successful_rows"), 40000);
+  EXPECT_EQ(Int(done, "batch_size"), 500) << done.ToString();
+
+  // batch_size after the file applies to the job already reading the upload,
+  // from its next batch on: the job says which batch size it uses.
+  {
+    RawUpload up(server_->port(), kUser, "later-batch",
+                 FormPart("file", big, "big.jsonl") + FormPart("batch_size", "7") + FormEnd());
+    ASSERT_TRUE(up.connected());
+    size_t file_end = up.size() - FormPart("batch_size", "7").size() - FormEnd().size();
+    ASSERT_TRUE(up.SendUpTo(file_end));
+    ASSERT_TRUE(WaitForRows(c, "later-batch"));
+    std::string id = NewestImport(c, "later-batch");
+    ASSERT_FALSE(id.empty());
+    JsonValue running = ParseJsonOrFail(c.Get(("/api/v1/import/" + id).c_str())->body);
+    EXPECT_EQ(Str(running, "status"), "running") << running.ToString();
+    EXPECT_EQ(Int(running, "batch_size"), 100) << running.ToString();
+    ASSERT_TRUE(up.SendUpTo(up.size()));
+    int status = 0;
+    std::string body = up.Response(&status);
+    EXPECT_EQ(status, 200) << body;
+    JsonValue later = Wait(c, "import", id);
+    EXPECT_EQ(Str(later, "status"), "completed") << later.ToString();
+    EXPECT_EQ(Int(later, "batch_size"), 7) << later.ToString();
+    EXPECT_EQ(Int(later, "successful_rows"), 40000);
+  }
 
   // A small upload is whole before its job starts: every field applies,
   // wherever it is.

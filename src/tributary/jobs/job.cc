@@ -162,6 +162,9 @@ std::string ImportJobJson(const JobState& j) {
   AppendTime(j.completed_at, &o);
   o += ",\"format\":";
   AppendJsonString(FormatName(j.format), &o);
+  if (auto params = ImportJobParams::FromJson(j.params_json); params.ok()) {
+    Num("batch_size", static_cast<int64_t>(params->batch_size), &o);
+  }
   o += ",\"progress_percentage\":";
   AppendPercent(j.progress, &o);
   o += ",\"created_at\":";

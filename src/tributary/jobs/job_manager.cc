@@ -355,6 +355,23 @@ JobManager::Removed JobManager::RemoveFinishedBefore(int64_t cutoff, const std::
   return removed;
 }
 
+Status JobManager::SetImportBatchSize(const std::string& id, size_t batch_size) {
+  JobState s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end() || it->second->state.kind != JobKind::kImport) return Status::NotFound("no import " + id);
+    Entry& e = *it->second;
+    TRIB_ASSIGN_OR_RETURN(ImportJobParams p, ImportJobParams::FromJson(e.state.params_json));
+    p.batch_size = batch_size;
+    e.state.params_json = p.ToJson();
+    e.batch_size->store(batch_size);
+    s = e.state;
+  }
+  PersistState(s);
+  return Status::OK();
+}
+
 void JobManager::Forget(const std::string& id) {
   JobState s;
   {
@@ -424,6 +441,7 @@ void JobManager::Finish(const std::shared_ptr<Entry>& e, JobState s) {
   bool requeue;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    s.params_json = e->state.params_json;  // SetImportBatchSize may have changed it
     // Interrupted by shutdown, not by a user: it runs again at the next start.
     requeue = stopping_ && !e->user_cancelled && s.status == JobStatus::kCancelled;
     if (requeue) {
@@ -606,6 +624,12 @@ void JobManager::RunImportJob(const std::shared_ptr<Entry>& e) {
   }
   o.format = s.format;
   o.batch_size = params->batch_size;
+  {
+    // SetImportBatchSize may change it while the job runs.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (e->batch_size->load() == 0) e->batch_size->store(params->batch_size);
+  }
+  o.read.live_batch_rows = e->batch_size;
   o.mode = params->mode;
   o.dimension = params->dimension;
   o.max_errors = params->max_errors;

@@ -93,6 +93,12 @@ class JobManager {
   std::string ExportPath(const JobState& job) const;
   std::string ErrorsPath(const std::string& id) const;
 
+  // Sets the batch size of import id (a form field that came after the file
+  // of an upload the job already reads): a running job uses it from its next
+  // batch on, and it is kept in the job's parameters, so a resumed or later
+  // run uses it too.
+  Status SetImportBatchSize(const std::string& id, size_t batch_size);
+
   // Queues a job. job carries id, tenant, dataset, key_id, format and
   // params_json (and for exports total_vectors); the rest is filled in.
   Result<JobState> Submit(JobState job);
@@ -133,6 +139,8 @@ class JobManager {
     int64_t last_persist = 0;     // guarded by mu_
     int error_fd = -1;            // errors.jsonl, used by the worker only
     int error_rows_fd = -1;       // errors.rows (record number of each line)
+    // A running import's batch size, read before each batch (0 = not set yet).
+    std::shared_ptr<std::atomic<size_t>> batch_size = std::make_shared<std::atomic<size_t>>(0);
   };
 
   JobManager(Store* store, JobManagerOptions options, std::unique_ptr<JobDb> db, AuditLog* audit,

@@ -720,8 +720,8 @@ struct ApiServer::Impl {
     if (submitted) {
       // The job started with the fields before the file. Fields after it may
       // repeat them (the seed puts format and batch_size last) but not change
-      // what is imported; batch_size only sets the transaction size, so a
-      // different one is accepted and not applied to the running job.
+      // what is imported. batch_size only sets the transaction size: the job
+      // takes a new one from its next batch on.
       ImportJobParams a = started, b = p;
       a.batch_size = b.batch_size = 0;
       a.upload_bytes = b.upload_bytes = 0;
@@ -729,6 +729,9 @@ struct ApiServer::Impl {
         return discard(400,
                        "form fields after the 'file' part change the import (format, mode, mapping, ...), which "
                        "started as the file arrived; send them before the file");
+      }
+      if (p.batch_size != started.batch_size) {
+        if (Status st = jobs->SetImportBatchSize(id, p.batch_size); !st.ok()) return discard(500, st.message());
       }
     }
     const bool streamed = submitted;
