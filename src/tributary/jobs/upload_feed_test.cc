@@ -59,9 +59,9 @@ class TailReader {
 
  private:
   std::mt19937 rng_{5};
-  std::thread thread_;
   std::string got_;
   Status status_;
+  std::thread thread_;  // last: starts once the members it fills exist
 };
 
 TEST(UploadFeedTest, PiecesFromElsewhereAreCopiedWrittenAndRead) {
