@@ -28,7 +28,8 @@ SERVER_PID=
 stop_server() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; fi; }
 trap stop_server EXIT
 start_server() {  # data dir
-  rm -rf "$1"
+  # The old server's output goes too: its port must not be taken for the new one's.
+  rm -rf "$1" "$1.out" "$1.err"
   TRIBUTARY_API_KEYS="$KEY:bench:admin" "$BIN" --data-dir "$1" serve --port 0 > "$1.out" 2> "$1.err" &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
