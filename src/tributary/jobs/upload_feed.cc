@@ -164,20 +164,13 @@ int UploadFeed::FlushChunk(bool last, const char** unused) {
   bytes_ = written_;
   cv_.notify_all();
   // Keep the window bounded; while a reader is attached, wait for it to be
-  // past the chunk that goes. A handler that has to wait waits until the
-  // reader is a quarter of the window further on, so the two hand over in
-  // a few large steps rather than a wake-up per chunk.
-  bool waited = false;
+  // past the chunk that goes.
   while (window_bytes_ > kWindowBytes) {
     auto& front = window_.front();
-    const uint64_t front_end = front.first + front.second->size;
-    if (readers_ > 0 && reader_pos_ < front_end && !failed_) {
-      const uint64_t until = waited ? front_end : front_end + kWindowBytes / 4;
-      wake_at_ = until;
-      cv_.wait(lock, [&] { return readers_ == 0 || reader_pos_ >= until || failed_; });
-      wake_at_ = UINT64_MAX;
-      waited = true;
-    }
+    uint64_t front_end = front.first + front.second->size;
+    wake_at_ = front_end;
+    cv_.wait(lock, [&] { return readers_ == 0 || reader_pos_ >= front_end || failed_; });
+    wake_at_ = UINT64_MAX;
     window_bytes_ -= front.second->size;
     if (spare_.size() < 2 && front.second.use_count() == 1) spare_.push_back(std::move(front.second));
     window_.pop_front();

@@ -55,7 +55,7 @@ class UploadFeed : public std::enable_shared_from_this<UploadFeed> {
   ~UploadFeed();
 
   static constexpr size_t kChunkBytes = 1 << 20;
-  static constexpr size_t kWindowBytes = 8 << 20;
+  static constexpr size_t kWindowBytes = 16 << 20;
 
   // Creates the spool file. Returns an errno value (0 = done).
   int Open();
