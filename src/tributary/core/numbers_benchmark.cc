@@ -80,7 +80,8 @@ std::vector<std::string> Cells(const std::vector<float>& values, bool shortest) 
       if (shortest) {
         n = FormatShortestFloat(values[i + j], buf);
       } else {
-        n = static_cast<size_t>(std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(values[i + j])));
+        n = static_cast<size_t>(
+            std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(values[i + j])));
       }
       if (j > 0) cell.push_back(',');
       cell.append(buf, n);
