@@ -107,6 +107,27 @@ constexpr std::array<uint64_t, kKMax - kKMin + 1> kG1 = MakeG1Table();
 static_assert(kG1[static_cast<size_t>(0 - kKMin)] == uint64_t{1} << 62);
 static_assert(kG1[static_cast<size_t>(1 - kKMin)] == 7378697629483820646ull);
 
+// For each binary exponent q of the regular case, Schubfach's k =
+// floor(q log10 2), its shift h and its multiplier g1(k) + 1: one load
+// instead of two multiply-shifts and a dependent load.
+struct ExponentEntry {
+  uint64_t g;
+  int32_t k;
+  int32_t h;
+};
+
+constexpr std::array<ExponentEntry, 254> MakeExponentTable() {
+  std::array<ExponentEntry, 254> t{};
+  for (int q = kQMin; q < kQMin + 254; ++q) {
+    const int k = FloorLog10Pow2(q);
+    t[static_cast<size_t>(q - kQMin)] = {kG1[static_cast<size_t>(k - kKMin)] + 1, k,
+                                         q + FloorLog2Pow10(-k) + 33};
+  }
+  return t;
+}
+
+constexpr std::array<ExponentEntry, 254> kExponents = MakeExponentTable();
+
 // Round to odd of x * 2^-95, x = g * cp (Schubfach, figure 11).
 inline uint32_t RoundToOdd(unsigned __int128 x) {
   const uint64_t x1 = static_cast<uint64_t>(x >> 64);
@@ -251,23 +272,23 @@ inline Decimal ToDecimal(int q, uint32_t c) {
   const uint32_t odd = c & 1;
   const uint64_t cb = static_cast<uint64_t>(c) << 2;
   uint64_t cbl;
-  int k;
+  int k, h;
+  uint64_t g;
   if (c != kCMin || q == kQMin) {
     cbl = cb - 2;  // regular spacing
-    k = FloorLog10Pow2(q);
+    const ExponentEntry& x = kExponents[static_cast<size_t>(q - kQMin)];
+    k = x.k;
+    h = x.h;
+    g = x.g;
   } else {
     cbl = cb - 1;  // at a power of two the interval below is half as wide
     k = FloorLog10ThreeQuartersPow2(q);
+    h = q + FloorLog2Pow10(-k) + 33;
+    g = kG1[static_cast<size_t>(k - kKMin)] + 1;
   }
-  const int h = q + FloorLog2Pow10(-k) + 33;
-  const uint64_t g = kG1[static_cast<size_t>(k - kKMin)] + 1;
-  // g * (cb << h), and the bounds by adding and subtracting multiples of
-  // g * 2^h (exactly the products g * (cbl << h) and g * (cbr << h)).
-  const unsigned __int128 x = static_cast<unsigned __int128>(g) * (cb << h);
-  const unsigned __int128 unit = static_cast<unsigned __int128>(g) << h;
-  const uint32_t vb = RoundToOdd(x);
-  const uint32_t vbl = RoundToOdd(x - (cb - cbl == 2 ? unit + unit : unit));
-  const uint32_t vbr = RoundToOdd(x + unit + unit);
+  const uint32_t vb = RoundToOdd(static_cast<unsigned __int128>(g) * (cb << h));
+  const uint32_t vbl = RoundToOdd(static_cast<unsigned __int128>(g) * (cbl << h));
+  const uint32_t vbr = RoundToOdd(static_cast<unsigned __int128>(g) * ((cb + 2) << h));
 
   // Integers of 2^24 and above: plain notation prints them exactly. Plain
   // notation loses to scientific long before 2^64 (q <= 40 is ample).
