@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <random>
@@ -50,6 +51,39 @@ TEST_P(CompressionRoundTrip, FileWriteThenReadDetectsCodec) {
 
 INSTANTIATE_TEST_SUITE_P(Codecs, CompressionRoundTrip,
                          ::testing::Values(Compression::kNone, Compression::kGzip, Compression::kZstd));
+
+// A new output file is written with O_DIRECT where the file system allows
+// it (the test directory is on the same disk as the data), in whole aligned
+// blocks with the tail written last. Every size around the block and buffer
+// boundaries must come back byte for byte, hashed and counted.
+TEST(StreamTest, FileOutputKeepsEveryByteAroundBlockAndBufferBoundaries) {
+  testing::TempDir dir;
+  std::mt19937_64 rng(7);
+  constexpr size_t kMiB = size_t{1} << 20;
+  const size_t totals[] = {0, 1, 4095, 4096, 4097, 65536 + 3, 4 * kMiB - 1, 4 * kMiB,
+                           4 * kMiB + 1, 9 * kMiB + 12345};
+  for (size_t total : totals) {
+    std::string payload(total, '\0');
+    for (char& c : payload) c = static_cast<char>('a' + rng() % 26);
+    const std::string path = dir.File("out-" + std::to_string(total) + ".txt");
+    auto out = OpenOutput(path, Compression::kNone);
+    ASSERT_TRUE(out.ok());
+    // Pieces of odd sizes, and one larger than the output's buffer.
+    size_t pos = 0, piece = 1;
+    while (pos < total) {
+      const size_t n = std::min(total - pos, piece);
+      ASSERT_TRUE((*out)->Write(std::string_view(payload).substr(pos, n)).ok());
+      pos += n;
+      piece = piece < kMiB ? piece * 7 + 3 : 5 * kMiB + 17;
+    }
+    ASSERT_TRUE((*out)->Close().ok()) << total;
+    const std::string on_disk = testing::ReadFileOrDie(path);
+    ASSERT_EQ(on_disk.size(), total);
+    EXPECT_TRUE(on_disk == payload) << "contents differ at size " << total;
+    EXPECT_EQ((*out)->bytes_written(), total);
+    EXPECT_EQ((*out)->sha256_hex(), Sha256::HexOf(payload));
+  }
+}
 
 TEST(StreamTest, OutputIsInvisibleUntilClose) {
   testing::TempDir dir;

@@ -1,5 +1,8 @@
 #include "tributary/store/sqlite/sqlite_connection.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <string>
 #include <utility>
 
@@ -198,16 +201,33 @@ WalCheckpointer::~WalCheckpointer() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  if (wal_fd_ >= 0) ::close(wal_fd_);
 }
 
 void WalCheckpointer::Attach(sqlite3* writer) { sqlite3_wal_hook(writer, &OnCommit, this); }
 
+void WalCheckpointer::StartWalWriteback(int frames) {
+  if (limits_.writeback_frames <= 0) return;
+  if (frames < writeback_mark_) writeback_mark_ = 0;  // the WAL started over
+  if (frames - writeback_mark_ < limits_.writeback_frames) return;
+  writeback_mark_ = frames;
+  // The WAL exists once a commit wrote to it; it stays while the database is
+  // open. Writeback is per file, so a descriptor of our own will do.
+  if (wal_fd_ < 0) wal_fd_ = ::open((conn_->path() + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+  // Only a hint: a failure leaves the writeback to the next fsync.
+  if (wal_fd_ >= 0) (void)::sync_file_range(wal_fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int frames) {
   auto* c = static_cast<WalCheckpointer*>(self);
-  if (frames >= c->limits_.inline_frames) {
+  c->StartWalWriteback(frames);
+  std::unique_lock<std::mutex> ckpt(c->ckpt_mu_, std::defer_lock);
+  const bool inline_checkpoint =
+      frames >= c->limits_.inline_frames &&
+      (frames >= 2 * c->limits_.inline_frames ? (ckpt.lock(), true) : ckpt.try_lock());
+  if (inline_checkpoint) {
     // An error is no failure of the commit, which stands; the next commit
     // tries again.
-    std::lock_guard<std::mutex> lock(c->ckpt_mu_);
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   } else if (frames >= c->limits_.background_frames) {
     {

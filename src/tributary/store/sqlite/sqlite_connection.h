@@ -147,21 +147,31 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
 // catches up, and the WAL only starts over from its beginning once every
 // frame has been copied, and a WAL that only grows costs more to append to
 // (fresh file blocks instead of cached ones). So past a larger bound the
-// writer checkpoints inline after its commit: it waits for a background pass
-// in progress, copies what is left, and so lets its next transaction restart
-// the WAL from the beginning. A reader
-// that holds an old snapshot (a long scan) can still make the WAL grow until
-// it finishes, as with SQLite's own checkpoints.
+// writer checkpoints inline after its commit when no background pass is
+// running, and lets its next transaction restart the WAL from the beginning.
+// Past twice that bound it also waits for a background pass in progress, so
+// the WAL stays bounded. A reader that holds an old snapshot (a long scan)
+// can still make the WAL grow until it finishes, as with SQLite's own
+// checkpoints.
+//
+// Every checkpoint pass fsyncs the WAL before copying it. So that the fsync
+// finds the WAL's pages already written, the writer starts the kernel's
+// writeback of the WAL (sync_file_range, which does not wait) every few MiB
+// it appends: the disk writes while the writer goes on, instead of all at
+// once while a checkpoint, and through it the writer, waits.
 class WalCheckpointer {
  public:
   // Frames (pages) in the WAL after a commit that wake the background thread,
   // and that make the writer checkpoint inline. With 16 KiB pages: 16 MiB and
-  // 64 MiB, so the WAL file stays around 64 MiB and is rewritten in place.
+  // 64 MiB, so the WAL file stays within 128 MiB and is rewritten in place.
   // A longer interval between checkpoints copies a page rewritten by several
   // transactions (id index pages, with random ids) fewer times.
   struct Limits {
     int background_frames = 1024;
     int inline_frames = 4096;
+    // Frames appended between two starts of the WAL's writeback (4 MiB);
+    // 0: never.
+    int writeback_frames = 256;
   };
 
   // Opens the checkpointer's own connection to path and starts its thread.
@@ -179,6 +189,9 @@ class WalCheckpointer {
   WalCheckpointer(std::unique_ptr<Connection> conn, Limits limits)
       : conn_(std::move(conn)), limits_(limits) {}
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
+  // Starts the writeback of the WAL's dirty pages once writeback_frames more
+  // were appended. Writer's thread only.
+  void StartWalWriteback(int frames);
   void Run();
 
   std::unique_ptr<Connection> conn_;
@@ -186,6 +199,8 @@ class WalCheckpointer {
   std::mutex ckpt_mu_;  // held while a checkpoint runs on either thread
   std::mutex mu_;       // guards requested_ and stop_
   std::condition_variable cv_;
+  int wal_fd_ = -1;                // writer's thread only: for writeback
+  int writeback_mark_ = 0;         // writer's thread only: frames at the last start
   bool requested_ = false;
   bool stop_ = false;
   std::thread thread_;
