@@ -262,13 +262,12 @@ inline const char* ScanNumber(const char* p, const char* end, const char* readab
       s.frac_len = std::countr_zero(stop >> (s.int_len + 1)) & -s.has_point;
       s.len = s.int_len + s.has_point + s.frac_len;
       const char* const d = p + neg;
-      if ((s.len + static_cast<int>(neg) != total) | (s.int_len == 0) |
-          (s.has_point & (s.frac_len == 0)) | ((s.int_len > 1) & (*d == '0')) |
-          (s.int_len > Digits::kMaxIntLen)) {
-        // Another point or sign inside, no digit before or after the
-        // point, a leading zero; or a long integer part, left to the
-        // byte-at-a-time reader.
-        if (s.int_len <= Digits::kMaxIntLen) return nullptr;
+      if ((s.int_len == 0) | (s.has_point & (s.frac_len == 0)) | ((s.int_len > 1) & (*d == '0'))) {
+        return nullptr;  // no digit before or after the point, a leading zero
+      }
+      if ((s.len + static_cast<int>(neg) != total) | (s.int_len > Digits::kMaxIntLen)) {
+        // A second point or a '-' right after the number ("1.5.", which
+        // ends at the second point), or a long integer part.
         return ScanDecimalScalar(d, end, dec);
       }
       dec->w = Digits::Value(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d)), d, s);

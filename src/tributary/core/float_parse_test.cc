@@ -218,6 +218,32 @@ TEST(FloatParse, EdgeSpellings) {
   }
 }
 
+TEST(FloatParse, BothKernelsAnswerAlike) {
+  // A second point or sign right after a number ends it, as for
+  // std::from_chars; a long integer part takes the byte-at-a-time path in
+  // one kernel and not the other. (Cases found by the fuzz target.)
+  for (const char* c : {"6666666660.660.eeee1", "1.5.", "1.5.5", "0.5-1", "-0.5-", "1e5.5",
+                        "12345678.5", "123456789012345.5", "1234567.25.", "55555555555550.50.0"}) {
+    const std::string s(c);
+    for (size_t i = 0; i < s.size(); ++i) {
+      const std::string t = s.substr(i) + std::string(20, ' ');
+      const char* end = t.data() + s.size() - i;
+      float x = 0, y = 0;
+      const char* px = ParseFloatPrefix(t.data(), end, t.data() + t.size(), &x);
+      const char* py =
+          float_parse_internal::ParseFloatPrefixBaseline(t.data(), end, t.data() + t.size(), &y);
+      ASSERT_EQ(px, py) << c << " at " << i;
+      if (px != nullptr) {
+        EXPECT_EQ(std::bit_cast<uint32_t>(x), std::bit_cast<uint32_t>(y)) << c << " at " << i;
+        float z = 0;
+        auto res = std::from_chars(t.data(), end, z);
+        EXPECT_EQ(res.ptr, px) << c << " at " << i;
+        EXPECT_EQ(std::bit_cast<uint32_t>(z), std::bit_cast<uint32_t>(x)) << c << " at " << i;
+      }
+    }
+  }
+}
+
 TEST(FloatParse, DeclinesOtherGrammar) {
   for (const char* c :
        {"[01]", "[-01.5]", "[+1]", "[.5]",  "[-.5]",   "[1.]",       "[1.e5]", "[1e]",
