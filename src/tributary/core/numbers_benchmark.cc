@@ -8,9 +8,11 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "tributary/core/numbers.h"
 #include "tributary/core/shortest_float.h"
 #include "tributary/formats/csv/vector_text.h"
 
@@ -68,6 +70,22 @@ void BM_FormatShortestFloat_RandomBits(benchmark::State& state) {
   RunFormat(state, values);
 }
 BENCHMARK(BM_FormatShortestFloat_RandomBits);
+
+// The whole-vector writer the text exports use.
+void BM_FormatFloatList_BenchLike(benchmark::State& state) {
+  static const std::vector<float> values = BenchLikeFloats(1 << 16);
+  std::vector<char> out(values.size() * (kMaxFloatChars + 1));
+  for (auto _ : state) {
+    char* p = out.data();
+    for (size_t i = 0; i + 768 <= values.size(); i += 768) {
+      p = FormatFloatList(std::span<const float>(values.data() + i, 768), p);
+    }
+    benchmark::DoNotOptimize(p);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * (values.size() / 768 * 768)));
+}
+BENCHMARK(BM_FormatFloatList_BenchLike);
 
 // A vector cell of 768 values as CSV carries it, "[v,v,...]".
 std::vector<std::string> Cells(const std::vector<float>& values, bool shortest) {
