@@ -121,6 +121,27 @@ __attribute__((noinline)) const char* ScanDecimalScalar(const char* p, const cha
   return q;
 }
 
+// The rare paths, through a copy: the caller's Decimal, whose address never
+// leaves the inlined fast path, stays in registers.
+inline const char* ScanDecimalScalarInto(const char* p, const char* end, Decimal* dec) {
+  Decimal tmp;
+  const char* q = ScanDecimalScalar(p, end, &tmp);
+  *dec = tmp;
+  return q;
+}
+
+__attribute__((noinline)) const char* ScanExponentOutOfLine(const char* q, const char* end,
+                                                            Decimal* dec) {
+  return ScanExponent(q, end, dec);
+}
+
+inline const char* ScanExponentInto(const char* q, const char* end, Decimal* dec) {
+  Decimal tmp = *dec;
+  q = ScanExponentOutOfLine(q, end, &tmp);
+  *dec = tmp;
+  return q;
+}
+
 // The correctly rounded float32 of w * 10^exp10 (negated when negative), or
 // false when that cannot be proved here (see the header).
 inline bool ToFloat(const Decimal& dec, uint32_t negative, float* out) {
@@ -268,16 +289,16 @@ inline const char* ScanNumber(const char* p, const char* end, const char* readab
       if ((s.len + static_cast<int>(neg) != total) | (s.int_len > Digits::kMaxIntLen)) {
         // A second point or a '-' right after the number ("1.5.", which
         // ends at the second point), or a long integer part.
-        return ScanDecimalScalar(d, end, dec);
+        return ScanDecimalScalarInto(d, end, dec);
       }
       dec->w = Digits::Value(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d)), d, s);
       dec->exp10 = -s.frac_len;
       const char* const q = p + total;
-      if (q < end && (*q | 0x20) == 'e') return ScanExponent(q, end, dec);
+      if (q < end && (*q | 0x20) == 'e') return ScanExponentInto(q, end, dec);
       return q;
     }
   }
-  return ScanDecimalScalar(p + neg, end, dec);
+  return ScanDecimalScalarInto(p + neg, end, dec);
 }
 
 #else  // no SSE2: byte at a time
