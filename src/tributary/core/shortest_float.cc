@@ -268,7 +268,7 @@ struct Decimal {
 // branches: for the 8- and 9-digit values of embeddings whether the shorter
 // candidate exists, and which neighbour is closer, are coin flips that a
 // branch predictor cannot learn.
-inline Decimal ToDecimal(int q, uint32_t c) {
+inline __attribute__((always_inline)) Decimal ToDecimal(int q, uint32_t c) {
   const uint32_t odd = c & 1;
   const uint64_t cb = static_cast<uint64_t>(c) << 2;
   uint64_t cbl;
@@ -292,7 +292,8 @@ inline Decimal ToDecimal(int q, uint32_t c) {
 
   // Integers of 2^24 and above: plain notation prints them exactly. Plain
   // notation loses to scientific long before 2^64 (q <= 40 is ample).
-  const uint64_t exact_or_zero = q > 0 && q <= 40 ? static_cast<uint64_t>(c) << q : 0;
+  uint64_t exact_or_zero = 0;
+  if (__builtin_expect(q > 0, 0)) exact_or_zero = q <= 40 ? static_cast<uint64_t>(c) << q : 0;
 
   const uint32_t s = vb >> 2;
   // One digit fewer: s' = floor(s / 10), candidates 10 s' and 10 s' + 10.
@@ -310,9 +311,11 @@ inline Decimal ToDecimal(int q, uint32_t c) {
   const uint32_t t = s + 1;
   const bool uin = vbl + odd <= (s << 2);
   const bool win = (t << 2) + odd <= vbr;
-  const int64_t cmp = static_cast<int64_t>(vb) - static_cast<int64_t>((s + t) << 1);
-  const bool closer_t = (cmp > 0) | ((cmp == 0) & ((s & 1) != 0));
-  const bool pick_t = (win & !uin) | ((uin == win) & closer_t);
+  // (Schubfach chooses k so that the interval is at least one unit of s
+  // wide: one of them always is. The exhaustive test checks every float.)
+  const uint64_t mid = (static_cast<uint64_t>(s) << 2) + 2;  // 4 (s + t) / 2
+  const bool closer_t = (vb > mid) | ((vb == mid) & ((s & 1) != 0));
+  const bool pick_t = win & (!uin | closer_t);
   const uint32_t long_pick = s + static_cast<uint32_t>(pick_t);
   // A mask rather than ?: so that the compiler keeps it a select.
   const uint32_t f = long_pick ^ ((long_pick ^ short_pick) & (0u - static_cast<uint32_t>(shorter)));
