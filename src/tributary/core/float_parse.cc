@@ -378,7 +378,13 @@ __attribute__((target("ssse3"), flatten)) const char* ParseNumberSsse3(const cha
                                                                        float* out) {
   return ParseNumber<Ssse3Digits>(p, end, readable_end, out);
 }
-const bool kHaveSsse3 = __builtin_cpu_supports("ssse3");
+bool DetectSsse3() {
+  __builtin_cpu_init();  // may run before libgcc's own initialiser
+  return __builtin_cpu_supports("ssse3");
+}
+// Read by calls during static initialisation elsewhere it may still be
+// false: they take the portable kernel, which gives the same results.
+const bool kHaveSsse3 = DetectSsse3();
 #endif
 
 }  // namespace
