@@ -30,14 +30,23 @@ measure() {
   echo "$name $(tail -n 1 "$OUT/time.txt")" >> "$RESULTS"
 }
 
+# warm FILE: reads FILE into the page cache, so both sides of an import start
+# from the same cache state (exports write with O_DIRECT and leave their file
+# uncached, which would otherwise penalise whichever side reads it first).
+warm() { cat "$1" > /dev/null; }
+
 for r in $(seq 1 "$ROUNDS"); do
   echo "round $r/$ROUNDS"
   rm -rf "$OUT/trib-jsonl" "$OUT/trib-csv" "$OUT"/duck-*.db* "$OUT"/exp-*
+  warm "$OUT/records.jsonl"
   measure trib-import-jsonl $BIN --data-dir "$OUT/trib-jsonl" import-data --collection bench --input-file "$OUT/records.jsonl" --quiet
+  warm "$OUT/records.csv"
   measure trib-import-csv $BIN --data-dir "$OUT/trib-csv" import-data --collection bench --input-file "$OUT/records.csv" --quiet
   measure trib-export-jsonl $BIN --data-dir "$OUT/trib-jsonl" export --collection bench --output-file "$OUT/exp-trib.jsonl" --quiet
   measure trib-export-csv $BIN --data-dir "$OUT/trib-jsonl" export --collection bench --output-file "$OUT/exp-trib.csv" --quiet
+  warm "$OUT/records.jsonl"
   measure duck-import-jsonl node duckdb.mjs import-jsonl "$OUT/records.jsonl" "$OUT/duck-jsonl.db"
+  warm "$OUT/records.csv"
   measure duck-import-csv node duckdb.mjs import-csv "$OUT/records.csv" "$OUT/duck-csv.db"
   measure duck-export-jsonl node duckdb.mjs export-jsonl "$OUT/duck-jsonl.db" "$OUT/exp-duck.jsonl"
   measure duck-export-csv node duckdb.mjs export-csv "$OUT/duck-jsonl.db" "$OUT/exp-duck.csv"
@@ -45,7 +54,9 @@ for r in $(seq 1 "$ROUNDS"); do
   measure trib-export-parquet $BIN --data-dir "$OUT/trib-jsonl" export --collection bench --output-file "$OUT/exp-trib.parquet" --quiet
   measure duck-export-parquet node duckdb.mjs export-parquet "$OUT/duck-jsonl.db" "$OUT/exp-duck.parquet"
   rm -rf "$OUT/trib-parquet"
+  warm "$OUT/exp-trib.parquet"
   measure trib-import-parquet $BIN --data-dir "$OUT/trib-parquet" import-data --collection bench --input-file "$OUT/exp-trib.parquet" --quiet
+  warm "$OUT/exp-trib.parquet"
   measure duck-import-parquet node duckdb.mjs import-parquet "$OUT/exp-trib.parquet" "$OUT/duck-parquet.db"
 done
 ls -l "$OUT/exp-trib.parquet" "$OUT/exp-duck.parquet"

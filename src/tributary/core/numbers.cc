@@ -24,21 +24,8 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-size_t FormatFloat(float v, char* buf) {
-  if (std::isnan(v)) {
-    std::memcpy(buf, "NaN", 3);
-    return 3;
-  }
-  if (std::isinf(v)) {
-    if (v < 0) {
-      std::memcpy(buf, "-Infinity", 9);
-      return 9;
-    }
-    std::memcpy(buf, "Infinity", 8);
-    return 8;
-  }
-  return FormatShortestFloat(v, buf);
-}
+// FormatFloat and FormatFloatList are in shortest_float.cc, beside the kernel
+// they share.
 
 void AppendFloat(float v, std::string* out) {
   char buf[kMaxFloatChars];

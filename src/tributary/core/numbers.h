@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,11 @@ void AppendFloat(float v, std::string* out);
 // returns the text's length. The text is std::to_chars's, made faster
 // (core/shortest_float.h).
 size_t FormatFloat(float v, char* buf);
+// Writes v's elements as FormatFloat does, separated by commas, at out and
+// returns the end. REQUIRES: out has v.size() * (kMaxFloatChars + 1) writable
+// bytes, all of which may be overwritten. Several times faster per float
+// than FormatFloat calls one by one.
+char* FormatFloatList(std::span<const float> v, char* out);
 void AppendInt(int64_t v, std::string* out);
 
 enum class ParseNumberError { kOk, kSyntax, kOutOfRange, kNonFinite };

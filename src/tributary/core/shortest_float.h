@@ -10,10 +10,14 @@
 //
 // The digits come from the Schubfach method (R. Giulietti, "The Schubfach
 // way to render doubles", 2020), specialised to float32: one 64x64->128-bit
-// multiplication per interval bound, with a table of 63-bit powers of ten
-// computed exactly once at start-up. It is several times faster than
-// std::to_chars for float, which matters because formatting floats is most
-// of the cost of writing vectors as text.
+// multiplication per interval bound, with tables (63-bit powers of ten; per
+// binary exponent the decimal exponent, shift and multiplier) computed at
+// compile time. The candidate is chosen with arithmetic rather than branches
+// (for the 8- and 9-digit values of embeddings the choice is a coin flip), and
+// the digits are made in one SWAR register, their trailing zeros found with
+// one bit count. It is several times faster than std::to_chars for float,
+// which matters because formatting floats is most of the cost of writing
+// vectors as text; FormatFloatList (core/numbers.h) writes whole vectors.
 //
 // Thread-safety: reentrant; the table is immutable after static
 // initialisation.

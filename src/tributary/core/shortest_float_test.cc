@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "tributary/core/numbers.h"
 
@@ -121,6 +122,41 @@ TEST(ShortestFloat, StaysWithinItsBuffer) {
     std::memset(buf, '#', sizeof(buf));
     FormatShortestFloat(v, buf);
     for (size_t j = kFloatTextBuffer; j < sizeof(buf); ++j) ASSERT_EQ(buf[j], '#');
+  }
+}
+
+}  // namespace
+}  // namespace tributary
+
+namespace tributary {
+namespace {
+
+TEST(ShortestFloat, ListWriterMatchesOneByOne) {
+  // FormatFloatList is FormatFloat's text joined by commas, whatever the
+  // values (all exponents, subnormals, zeros of both signs, NaN and the
+  // infinities) and however many (blocks of 32 inside, and remainders).
+  std::mt19937 rng(99);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{31}, size_t{32}, size_t{33}, size_t{768}, size_t{1000}}) {
+    for (int round = 0; round < 20; ++round) {
+      std::vector<float> v(n);
+      for (float& f : v) {
+        const uint32_t r = static_cast<uint32_t>(rng());
+        switch (r % 8) {
+          case 0: f = FromBits(r & 0x807FFFFF); break;  // subnormal or zero
+          case 1: f = FromBits(r | 0x7F800000); break;  // NaN or infinity
+          default: f = FromBits(r); break;
+        }
+      }
+      std::string want;
+      for (size_t i = 0; i < n; ++i) {
+        if (i > 0) want.push_back(',');
+        char buf[kMaxFloatChars];
+        want.append(buf, FormatFloat(v[i], buf));
+      }
+      std::string got(n * (kMaxFloatChars + 1), '\0');
+      got.resize(static_cast<size_t>(FormatFloatList(v, got.data()) - got.data()));
+      ASSERT_EQ(got, want) << n;
+    }
   }
 }
 

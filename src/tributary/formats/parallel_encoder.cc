@@ -13,6 +13,9 @@ constexpr size_t kMinParallelFloats = 32u << 10;
 // Rows are encoded in slices of about this much text, so that a batch of
 // huge records never needs a huge buffer.
 constexpr size_t kSliceBytes = size_t{4} << 20;
+// A slice's parts at least this big go to the output one by one instead of
+// being copied together first.
+constexpr size_t kMinHandOverBytes = size_t{256} << 10;
 
 int ResolveThreads(int threads) {
   if (threads > 0) return threads;
@@ -34,7 +37,8 @@ ParallelEncoder::~ParallelEncoder() {
 }
 
 Status ParallelEncoder::Encode(const RecordBatch& batch, std::string* out, size_t flush_bytes,
-                               const std::function<Status()>& flush) {
+                               const std::function<Status()>& flush,
+                               const std::function<Status(std::string*)>& write_part) {
   const size_t rows = batch.num_rows();
   size_t begin = 0;
   while (begin < rows) {
@@ -43,14 +47,23 @@ Status ParallelEncoder::Encode(const RecordBatch& batch, std::string* out, size_
       bytes += EstimateRecordTextBytes(batch, end);
       ++end;
     }
-    EncodeSlice(batch, begin, end, out);
-    if (out->size() >= flush_bytes) TRIB_RETURN_NOT_OK(flush());
+    const size_t parts = EncodeSlice(batch, begin, end, out);
+    // Parts big enough to be written on their own skip the copy into out.
+    bool whole_parts = parts > 1 && write_part && out->size() >= kMinHandOverBytes;
+    for (size_t i = 1; i < parts && whole_parts; ++i) whole_parts = parts_[i].size() >= kMinHandOverBytes;
+    if (whole_parts) {
+      TRIB_RETURN_NOT_OK(flush());
+      for (size_t i = 1; i < parts; ++i) TRIB_RETURN_NOT_OK(write_part(&parts_[i]));
+    } else {
+      for (size_t i = 1; i < parts; ++i) out->append(parts_[i]);
+      if (out->size() >= flush_bytes) TRIB_RETURN_NOT_OK(flush());
+    }
     begin = end;
   }
   return Status::OK();
 }
 
-void ParallelEncoder::EncodeSlice(const RecordBatch& batch, size_t first, size_t last, std::string* out) {
+size_t ParallelEncoder::EncodeSlice(const RecordBatch& batch, size_t first, size_t last, std::string* out) {
   const size_t rows = last - first;
   size_t floats = 0;
   if (rows >= 2) {
@@ -58,7 +71,7 @@ void ParallelEncoder::EncodeSlice(const RecordBatch& batch, size_t first, size_t
   }
   if (threads_ <= 1 || rows < 2 || floats < kMinParallelFloats) {
     encode_(batch, first, last, out);
-    return;
+    return 1;
   }
   const size_t parts = std::min<size_t>(static_cast<size_t>(threads_), rows);
   if (helpers_.empty()) {
@@ -80,7 +93,7 @@ void ParallelEncoder::EncodeSlice(const RecordBatch& batch, size_t first, size_t
   std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [&] { return busy_ == 0; });
   job_ = nullptr;
-  for (size_t i = 1; i < parts; ++i) out->append(parts_[i]);
+  return parts;
 }
 
 void ParallelEncoder::HelperLoop(size_t part) {

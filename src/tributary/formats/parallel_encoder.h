@@ -45,12 +45,20 @@ class ParallelEncoder {
   // Appends the encoding of every row of batch to out, slice by slice; after
   // a slice, when out holds at least flush_bytes, calls flush() (which should
   // write out and clear it) and stops at its first error.
+  //
+  // With write_part, a slice encoded on several threads whose parts all hold
+  // at least 256 KiB is not copied together: out (holding the calling
+  // thread's part) is flushed, then each helper's part is handed to
+  // write_part in order, which should write it and leave it empty
+  // (OutputStream::WriteBuffer may take it over).
   Status Encode(const RecordBatch& batch, std::string* out, size_t flush_bytes,
-                const std::function<Status()>& flush);
+                const std::function<Status()>& flush,
+                const std::function<Status(std::string*)>& write_part = nullptr);
 
  private:
-  // Rows [begin, end) into out, split over the threads.
-  void EncodeSlice(const RecordBatch& batch, size_t begin, size_t end, std::string* out);
+  // Rows [begin, end) into out, split over the threads; returns the number
+  // of parts (1: all of it is in out; n: parts_[1, n) follow out).
+  size_t EncodeSlice(const RecordBatch& batch, size_t begin, size_t end, std::string* out);
   void HelperLoop(size_t part);
 
   const EncodeFn encode_;

@@ -12,10 +12,7 @@ void AppendVectorText(std::span<const float> v, std::string* out) {
   out->resize(start + 2 + v.size() * (kMaxFloatChars + 1));
   char* p = out->data() + start;
   *p++ = '[';
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) *p++ = ',';
-    p += FormatFloat(v[i], p);
-  }
+  p = FormatFloatList(v, p);
   *p++ = ']';
   out->resize(static_cast<size_t>(p - out->data()));
 }

@@ -16,7 +16,7 @@ namespace tributary {
 namespace {
 
 constexpr size_t kHandOffBytes = size_t{4} << 20;
-constexpr size_t kMaxQueued = 2;
+constexpr size_t kMaxQueued = 4;
 
 class AsyncOutputStream final : public OutputStream {
  public:

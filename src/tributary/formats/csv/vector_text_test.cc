@@ -10,6 +10,8 @@
 #include <random>
 #include <string>
 
+#include "tributary/core/numbers.h"
+
 namespace tributary::csv {
 namespace {
 
@@ -167,11 +169,19 @@ TEST(CsvVectorTextTest, BracketedVectors) {
   EXPECT_EQ(out, (std::vector<float>{0.1f, -2.0f, 3e-3f}));
   ASSERT_TRUE(ParseBracketedVector("[ 0.1, -2 ,3e-3 ]", &out));
   EXPECT_EQ(out, (std::vector<float>{0.1f, -2.0f, 3e-3f}));
-  // Values the fast path declines still parse, through from_chars.
-  ASSERT_TRUE(ParseBracketedVector("[16777217,1e-40,.5]", &out));
+  // Values the kernel cannot prove still parse here, through ParseFloat.
+  ASSERT_TRUE(ParseBracketedVector("[16777217,1e-40,-1234567890123456789012]", &out));
   EXPECT_EQ(out[0], 16777216.0f);
   EXPECT_EQ(out[1], 1e-40f);
-  EXPECT_EQ(out[2], 0.5f);
+  EXPECT_EQ(out[2], -1234567890123456789012.0f);
+  // Spellings outside JSON's grammar are left to the general parser, which
+  // reads them.
+  for (const char* c : {"[.5,01]", "[+0.5,1]", "[0.5 , 1.]"}) {
+    EXPECT_FALSE(ParseBracketedVector(c, &out)) << c;
+    out.clear();
+    ASSERT_TRUE(ParseVectorText(c, VectorParseOptions(), &out).ok()) << c;
+    EXPECT_EQ(out, (std::vector<float>{0.5f, 1.0f})) << c;
+  }
   for (const char* c : {"[]", "[ ]", "[1,]", "[,1]", "[1 2]", "[1e39]", "[NaN]", "[inf]",
                         "(1,2)", "{1,2}", "1,2", "[1,2", " [1]", "[1]x", "[+1]", "[1,,2]"}) {
     EXPECT_FALSE(ParseBracketedVector(c, &out)) << c;

@@ -121,7 +121,8 @@ void CsvWriter::EncodeRows(const RecordBatch& batch, size_t begin, size_t end,
 
 Status CsvWriter::Write(const RecordBatch& batch) {
   if (finished_) return Status::Internal("CSV writer: Write after Finish");
-  return encoder_.Encode(batch, &buf_, kFlushBytes, [this] { return Flush(); });
+  return encoder_.Encode(batch, &buf_, kFlushBytes, [this] { return Flush(); },
+                         [this](std::string* part) { return out_->WriteBuffer(part); });
 }
 
 Status CsvWriter::Flush() {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "tributary/core/float_parse.h"
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/formats/json/extended_json.h"
@@ -103,161 +104,6 @@ inline bool FloatFromCorrectDouble(double d, float* out) {
   return false;
 }
 
-constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-constexpr double kPow10Neg[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
-                                1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
-                                1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
-
-inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-inline bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-// True when the 8 bytes of v (little-endian) are all ASCII digits.
-inline bool AllEightDigits(uint64_t v) {
-  return (((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ==
-          0x3333333333333333);
-}
-
-// The value of 8 ASCII digits (little-endian load), in three multiplies.
-inline uint64_t EightDigits(uint64_t v) {
-  v -= 0x3030303030303030;
-  v = (v * 10) + (v >> 8);
-  v = (((v & 0x000000FF000000FF) * 0x000F424000000064) +
-       (((v >> 16) & 0x000000FF000000FF) * 0x0000271000000001)) >>
-      32;
-  return v;
-}
-
-// float32 from the decimal m * 10^e10 (m < 10^19), computed in double with at
-// most five roundings (multiplying by inexact negative powers of ten is
-// faster than dividing), so within 5 double ulps of the exact value. The
-// float is then unambiguous unless that double lies close to the midpoint
-// between two floats (low 29 of its 53 bits near 2^28); those, and values
-// outside the normal float range, are left to the caller.
-inline bool FloatFromDecimal(uint64_t m, int e10, uint32_t negative, float* out) {
-  double d = static_cast<double>(m);
-  if (e10 < 0) {
-    if (e10 < -44) return false;
-    if (e10 < -22) {
-      d *= 1e-22;
-      e10 += 22;
-    }
-    d *= kPow10Neg[-e10];
-  } else if (e10 > 0) {
-    if (e10 > 44) return false;
-    if (e10 > 22) {
-      d *= 1e22;
-      e10 -= 22;
-    }
-    d *= kPow10[e10];
-  }
-  if (!(d >= static_cast<double>(FLT_MIN) && d <= static_cast<double>(FLT_MAX))) return false;
-  const int64_t low = static_cast<int64_t>(std::bit_cast<uint64_t>(d) & ((uint64_t{1} << 29) - 1));
-  const int64_t from_midpoint = low - (int64_t{1} << 28);
-  if (from_midpoint >= -32 && from_midpoint <= 32) return false;
-  const float f = static_cast<float>(d);
-  // The sign of a vector element is random: set its bit without a branch.
-  *out = std::bit_cast<float>(std::bit_cast<uint32_t>(f) | (negative << 31));
-  return true;
-}
-
-// Accumulates the digits at *p into m (at most 19 significant digits; later
-// ones only shift the exponent or mark the result inexact).
-struct DecimalDigits {
-  uint64_t m = 0;
-  int digits = 0;      // digits in m, leading zeros of a fraction included
-  int e10 = 0;
-  bool exact = true;   // no non-zero digit was dropped
-};
-
-inline const char* ScanDigits(const char* p, const char* limit, bool fraction, DecimalDigits* dd) {
-  // Eight at a time while they fit; numbers in vectors are mostly 6-10 digits.
-  while (std::endian::native == std::endian::little && dd->digits <= 11 && limit - p >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    if (!AllEightDigits(v)) break;
-    dd->m = dd->m * 100000000 + EightDigits(v);
-    dd->digits += 8;
-    if (fraction) dd->e10 -= 8;
-    p += 8;
-  }
-  while (p < limit && IsDigit(*p)) {
-    if (dd->digits < 19) {
-      dd->m = dd->m * 10 + static_cast<uint64_t>(*p - '0');
-      ++dd->digits;
-      if (fraction) --dd->e10;
-    } else {
-      if (!fraction) ++dd->e10;
-      if (*p != '0') dd->exact = false;
-    }
-    ++p;
-  }
-  return p;
-}
-
-// The common case of "values": an array of plain JSON numbers. Parses the
-// array starting at p ('[') into *out and returns true; returns false, with
-// *out unspecified, on anything else (strings, NaN, nesting, bad syntax,
-// out-of-range numbers), leaving the general path to report it. Reads no
-// byte at or past limit.
-bool ParseNumberArray(const char* p, const char* limit, std::vector<float>* out) {
-  out->clear();
-  if (p >= limit || *p != '[') return false;
-  ++p;
-  while (p < limit && IsSpace(*p)) ++p;
-  if (p < limit && *p == ']') return true;
-  for (;;) {
-    const char* token = p;
-    if (p >= limit) return false;
-    const uint32_t negative = *p == '-';  // no branch: the sign is random
-    p += negative;
-    if (p >= limit || !IsDigit(*p)) return false;
-    DecimalDigits dd;
-    if (*p == '0') {
-      ++p;  // a leading zero stands alone
-    } else {
-      p = ScanDigits(p, limit, false, &dd);
-    }
-    if (p < limit && *p == '.') {
-      ++p;
-      if (p >= limit || !IsDigit(*p)) return false;
-      p = ScanDigits(p, limit, true, &dd);
-    }
-    if (p < limit && (*p | 0x20) == 'e') {
-      ++p;
-      bool exp_negative = false;
-      if (p < limit && (*p == '+' || *p == '-')) exp_negative = *p++ == '-';
-      if (p >= limit || !IsDigit(*p)) return false;
-      int exp = 0;
-      while (p < limit && IsDigit(*p)) {
-        if (exp < 100000) exp = exp * 10 + (*p - '0');
-        ++p;
-      }
-      dd.e10 += exp_negative ? -exp : exp;
-    }
-    float f;
-    if (dd.m == 0 && dd.exact) {
-      f = negative ? -0.0f : 0.0f;
-    } else if (!dd.exact || !FloatFromDecimal(dd.m, dd.e10, negative, &f)) {
-      // At or past 1e39 the value overflows float32; the general path words
-      // that error.
-      if (dd.e10 + dd.digits > 39) return false;
-      if (ParseFloat(std::string_view(token, static_cast<size_t>(p - token)), &f, false) !=
-          ParseNumberError::kOk) {
-        return false;
-      }
-    }
-    out->push_back(f);
-    while (p < limit && IsSpace(*p)) ++p;
-    if (p >= limit) return false;
-    if (*p == ']') return true;
-    if (*p != ',') return false;
-    ++p;
-    while (p < limit && IsSpace(*p)) ++p;
-  }
-}
-
-// True when token is a number by JSON's grammar.
 // True when a number token has more than 19 mantissa digits. simdjson
 // 3.0's On Demand get_double misreads some of those
 // (0.1000000000000000000000000001 as 1.15e-9), so they are parsed again
@@ -479,7 +325,9 @@ class RecordDecoder::Impl {
           // and let On Demand skip it. Anything unusual goes the general way.
           const char* start = value.raw_json_token().data();
           if (start >= record_.data() && start < record_.data() + record_.size() &&
-              ParseNumberArray(start, record_.data() + record_.size(), &builder_.VectorScratch())) {
+              ParseFloatArray(start, record_.data() + record_.size(),
+                              record_.data() + record_.size() + simdjson::SIMDJSON_PADDING,
+                              &builder_.VectorScratch()) != nullptr) {
             builder_.CommitVector();
             return simdjson::SUCCESS;
           }

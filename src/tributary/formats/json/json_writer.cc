@@ -33,7 +33,8 @@ class JsonRecordWriter final : public RecordWriter {
     if (finished_) return Status::Internal("JSON writer: Write after Finish");
     if (batch.num_rows() == 0) return Status::OK();
     wrote_any_ = true;
-    return encoder_.Encode(batch, &buf_, kFlushBytes, [this] { return Flush(); });
+    return encoder_.Encode(batch, &buf_, kFlushBytes, [this] { return Flush(); },
+                           [this](std::string* part) { return out_->WriteBuffer(part); });
   }
 
   Status Finish() override {

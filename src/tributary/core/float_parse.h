@@ -1,0 +1,64 @@
+// Fast, correctly rounded reading of the float32 numbers that vectors are
+// written as: "[0.0123,-0.456,...]" in CSV cells and JSON arrays, 768 or
+// more of them per record.
+//
+// The per-number kernel finds where a number ends, and where its point is,
+// with one 16-byte SIMD compare (SSE2, which every x86-64 machine has), so
+// that the next number's position waits on one load, one compare and one
+// bit scan rather than a loop over bytes. The digits (up to 15) become an
+// integer with one byte shuffle and three multiply-adds where the processor
+// has SSSE3 (checked once at run time; the code is compiled for it with a
+// function attribute, the rest of the program stays baseline x86-64), or
+// with 8-byte multiply-shift steps otherwise; other machines read a byte at
+// a time. The value is proved correctly rounded or declined (Clinger's fast
+// path, adapted to float32): when the digits form an integer w <= 2^53 and
+// the exponent e has |e| <= 22, w and 10^|e| are exact doubles, so one IEEE
+// multiplication or division gives the correctly rounded double d of the
+// decimal. Narrowing d to float rounds the decimal correctly too, unless d
+// lies exactly halfway between two floats; that case, subnormal results and
+// overflow are declined, and the array parser hands such numbers to
+// ParseFloat (core/numbers.h), the general reader, so both paths give the
+// same value.
+//
+// The grammar is JSON's: '-'? digits ('.' digits)? ([eE] [+-]? digits)?,
+// with no leading zeros ("01"). Anything else ('+', ".5", "1.", NaN) is
+// declined, and the caller's general parser decides.
+//
+// Reads: bytes in [p, end) may be part of the text; bytes in [end,
+// readable_end) may be read (for the 16-byte compare) but never count as
+// part of a number. Nothing at or past readable_end is read.
+//
+// Thread-safety: all functions are reentrant.
+#pragma once
+
+#include <vector>
+
+namespace tributary {
+
+// Parses one number at p. On success stores the correctly rounded float32
+// in *out and returns the end of the number; returns nullptr when it
+// declines (see above). When it answers, std::from_chars gives the same
+// value and the same end.
+const char* ParseFloatPrefix(const char* p, const char* end, const char* readable_end, float* out);
+
+// Parses the array "[n, n, ...]" starting at p ('[') into *out (replacing
+// its contents), with JSON whitespace around elements, and returns the byte
+// after its ']'. Returns nullptr, with *out unspecified, for anything else:
+// other syntax, or an element that is not a finite float32 (overflow,
+// non-finite words), leaving the caller's general path to accept it or word
+// the error. Every element has ParseFloat's value.
+const char* ParseFloatArray(const char* p, const char* end, const char* readable_end,
+                            std::vector<float>* out);
+
+namespace float_parse_internal {
+
+// The portable kernel, which the functions above use on machines without
+// SSSE3; exposed so that tests cover it on every machine.
+const char* ParseFloatPrefixBaseline(const char* p, const char* end, const char* readable_end,
+                                     float* out);
+const char* ParseFloatArrayBaseline(const char* p, const char* end, const char* readable_end,
+                                    std::vector<float>* out);
+
+}  // namespace float_parse_internal
+
+}  // namespace tributary

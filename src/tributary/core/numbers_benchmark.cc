@@ -1,0 +1,145 @@
+// Speed of the two number kernels text formats spend their time in: the
+// shortest float32 writer (core/shortest_float.h) and the vector-cell float
+// reader (core/float_parse.h), per float, on embedding-like values and on
+// random bit patterns.
+#include <benchmark/benchmark.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tributary/core/numbers.h"
+#include "tributary/core/shortest_float.h"
+#include "tributary/formats/csv/vector_text.h"
+
+namespace tributary {
+namespace {
+
+// What bench/gen.mjs writes: uniform in (-1, 1), 9 significant digits,
+// rounded to float32.
+std::vector<float> BenchLikeFloats(size_t n) {
+  std::mt19937_64 rng(12345);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  std::vector<float> v(n);
+  for (float& f : v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.9g", uniform(rng));
+    f = std::strtof(buf, nullptr);
+  }
+  return v;
+}
+
+// Every finite float32 is equally likely: all exponents, subnormals included.
+std::vector<float> RandomBitFloats(size_t n) {
+  std::mt19937 rng(777);
+  std::vector<float> v;
+  v.reserve(n);
+  while (v.size() < n) {
+    const float f = std::bit_cast<float>(static_cast<uint32_t>(rng()));
+    if (std::isfinite(f)) v.push_back(f);
+  }
+  return v;
+}
+
+void RunFormat(benchmark::State& state, const std::vector<float>& values) {
+  std::vector<char> out(values.size() * (kFloatTextBuffer + 1));
+  for (auto _ : state) {
+    char* p = out.data();
+    for (float f : values) {
+      p += FormatShortestFloat(f, p);
+      *p++ = ',';
+    }
+    benchmark::DoNotOptimize(p);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * values.size()));
+}
+
+void BM_FormatShortestFloat_BenchLike(benchmark::State& state) {
+  static const std::vector<float> values = BenchLikeFloats(1 << 16);
+  RunFormat(state, values);
+}
+BENCHMARK(BM_FormatShortestFloat_BenchLike);
+
+void BM_FormatShortestFloat_RandomBits(benchmark::State& state) {
+  static const std::vector<float> values = RandomBitFloats(1 << 16);
+  RunFormat(state, values);
+}
+BENCHMARK(BM_FormatShortestFloat_RandomBits);
+
+// The whole-vector writer the text exports use.
+void BM_FormatFloatList_BenchLike(benchmark::State& state) {
+  static const std::vector<float> values = BenchLikeFloats(1 << 16);
+  std::vector<char> out(values.size() * (kMaxFloatChars + 1));
+  for (auto _ : state) {
+    char* p = out.data();
+    for (size_t i = 0; i + 768 <= values.size(); i += 768) {
+      p = FormatFloatList(std::span<const float>(values.data() + i, 768), p);
+    }
+    benchmark::DoNotOptimize(p);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * (values.size() / 768 * 768)));
+}
+BENCHMARK(BM_FormatFloatList_BenchLike);
+
+// A vector cell of 768 values as CSV carries it, "[v,v,...]".
+std::vector<std::string> Cells(const std::vector<float>& values, bool shortest) {
+  std::vector<std::string> cells;
+  for (size_t i = 0; i + 768 <= values.size(); i += 768) {
+    std::string cell = "[";
+    for (size_t j = 0; j < 768; ++j) {
+      char buf[32];
+      size_t n;
+      if (shortest) {
+        n = FormatShortestFloat(values[i + j], buf);
+      } else {
+        n = static_cast<size_t>(
+            std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(values[i + j])));
+      }
+      if (j > 0) cell.push_back(',');
+      cell.append(buf, n);
+    }
+    cell.push_back(']');
+    cells.push_back(std::move(cell));
+  }
+  return cells;
+}
+
+void RunParse(benchmark::State& state, const std::vector<std::string>& cells) {
+  std::vector<float> out;
+  size_t floats = 0;
+  for (auto _ : state) {
+    for (const std::string& cell : cells) {
+      if (!csv::ParseBracketedVector(cell, &out)) state.SkipWithError("parse failed");
+      floats += out.size();
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(floats));
+}
+
+void BM_ParseVector_BenchLike(benchmark::State& state) {
+  static const std::vector<std::string> cells = Cells(BenchLikeFloats(768 * 64), true);
+  RunParse(state, cells);
+}
+BENCHMARK(BM_ParseVector_BenchLike);
+
+void BM_ParseVector_Precision9(benchmark::State& state) {
+  static const std::vector<std::string> cells = Cells(BenchLikeFloats(768 * 64), false);
+  RunParse(state, cells);
+}
+BENCHMARK(BM_ParseVector_Precision9);
+
+void BM_ParseVector_RandomBits(benchmark::State& state) {
+  static const std::vector<std::string> cells = Cells(RandomBitFloats(768 * 64), true);
+  RunParse(state, cells);
+}
+BENCHMARK(BM_ParseVector_RandomBits);
+
+}  // namespace
+}  // namespace tributary
