@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <chrono>
+
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
@@ -115,7 +117,8 @@ int ServeCommands::Run(const std::string& data_dir) {
       if (sig == SIGINT || sig == SIGTERM) {
         Log(LogLevel::kInfo, std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                                  "; stopping (running jobs resume at the next start)");
-        srv->Stop();
+        // A signal right after start-up may come before the server listens.
+        while (!srv->Stop() && !done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         break;
       }
     }

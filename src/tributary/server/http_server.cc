@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 
 #include "tributary/core/json.h"
 #include "tributary/core/log.h"
@@ -190,6 +192,12 @@ struct ApiServer::Impl {
   std::unique_ptr<httplib::Server> http;
   int64_t started_at = NowMicros();
   std::string openapi;
+  // Stop() may come before Run() has started listening (a signal right after
+  // start-up), when httplib's stop() does nothing: Run() then does not start,
+  // and the stopping side retries until Run() returns.
+  std::atomic<bool> stop_requested{false};
+  std::mutex stop_mu;
+  bool stopped = false;  // guarded by stop_mu: httplib's stop() was called
 
   using Handler = std::function<void(const Request&, Response&, const ApiKey&)>;
   using ReaderHandler = std::function<void(const Request&, Response&, const ContentReader&, const ApiKey&)>;
@@ -1224,12 +1232,23 @@ Result<int> ApiServer::Bind() {
 }
 
 Status ApiServer::Run() {
-  if (!impl_->http->listen_after_bind() && impl_->http->is_running()) {
+  if (impl_->stop_requested.load()) return Status::OK();
+  if (!impl_->http->listen_after_bind() && !impl_->stop_requested.load()) {
     return Status::IOError("the HTTP server stopped unexpectedly");
   }
   return Status::OK();
 }
 
-void ApiServer::Stop() { impl_->http->stop(); }
+bool ApiServer::Stop() {
+  impl_->stop_requested.store(true);
+  std::lock_guard<std::mutex> lock(impl_->stop_mu);
+  // httplib's stop() only acts on a server already in its accept loop, and
+  // must not be called twice on one.
+  if (!impl_->stopped && impl_->http->is_running()) {
+    impl_->http->stop();
+    impl_->stopped = true;
+  }
+  return impl_->stopped;
+}
 
 }  // namespace tributary

@@ -44,9 +44,14 @@ class ApiServer {
 
   // Binds the listening socket; returns the port (useful with port 0).
   Result<int> Bind();
-  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  // Serves until Stop(); returns at once if Stop() came first.
+  // REQUIRES: Bind() succeeded.
   Status Run();
-  void Stop();
+  // Makes Run() return, from any thread. Returns whether the listening loop
+  // was stopped; false when Run() had not started it yet: Run() will not
+  // start it, but one racing with this call may just have, so a caller that
+  // must see Run() return calls Stop() again until it does.
+  bool Stop();
 
   struct Impl;
 
