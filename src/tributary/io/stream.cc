@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -326,12 +326,12 @@ class FileOutput final : public OutputBase {
       std::memcpy(buf_ + used_, data.data(), n);
       used_ += n;
       data.remove_prefix(n);
-      if (used_ == kFileBufferSize) TRIB_RETURN_NOT_OK(Flush(false));
+      if (used_ == kFileBufferSize) TRIB_RETURN_NOT_OK(Flush());
     }
     return Status::OK();
   }
   Status Commit() override {
-    TRIB_RETURN_NOT_OK(Flush(true));
+    TRIB_RETURN_NOT_OK(Flush());
     if (!atomic_) return Status::OK();
     if (::close(fd_) != 0) {
       fd_ = -1;
@@ -351,17 +351,14 @@ class FileOutput final : public OutputBase {
   static constexpr size_t kDirectAlign = 4096;
   static constexpr size_t kFileBufferSize = size_t{4} << 20;
 
-  // Writes out the buffer: whole blocks only unless last.
-  Status Flush(bool last) {
-    size_t n = used_;
-    if (direct_) {
-      const size_t whole = n & ~(kDirectAlign - 1);
-      TRIB_RETURN_NOT_OK(WriteAll(buf_, whole));
-      if (whole != n && !last) return Status::Internal("unaligned flush of " + path_);
-      if (whole != n) TRIB_RETURN_NOT_OK(StopDirect());
-      TRIB_RETURN_NOT_OK(WriteAll(buf_ + whole, n - whole));
-    } else {
-      TRIB_RETURN_NOT_OK(WriteAll(buf_, n));
+  // Writes out the buffer. Only the last flush can end in a partial block
+  // (the others write a full buffer): it goes out after O_DIRECT is off.
+  Status Flush() {
+    const size_t whole = direct_ ? used_ & ~(kDirectAlign - 1) : used_;
+    TRIB_RETURN_NOT_OK(WriteAll(buf_, whole));
+    if (whole != used_) {
+      TRIB_RETURN_NOT_OK(StopDirect());
+      TRIB_RETURN_NOT_OK(WriteAll(buf_ + whole, used_ - whole));
     }
     used_ = 0;
     return Status::OK();
