@@ -1,5 +1,6 @@
 #include "tributary/core/float_parse.h"
 
+#include <algorithm>
 #include <bit>
 #include <cfloat>
 #include <cstdint>
@@ -10,6 +11,9 @@
 #include <emmintrin.h>
 #include <tmmintrin.h>
 #define TRIB_FLOAT_PARSE_SSE 1
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 #include "tributary/core/numbers.h"
@@ -387,6 +391,305 @@ bool DetectSsse3() {
 const bool kHaveSsse3 = DetectSsse3();
 #endif
 
+#if defined(__x86_64__)
+#define TRIB_FLOAT_PARSE_AVX512 1
+// GCC 12 reports the AVX-512 headers' deliberately undefined vectors
+// (_mm512_undefined_*) as maybe uninitialised where they are inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// The AVX-512 array kernel: up to eight elements per step.
+//
+// One 64-byte load (masked at readable_end) and five byte compares give
+// bit masks of the digits, points, '-', ',' and ']' in the window. The
+// terminators (',' and the first ']') of up to eight elements give every
+// element's end at once, and the text is checked as a whole: every byte up
+// to the last terminator must be a digit, a point, a terminator or a '-'
+// that starts an element; the step stops before the first byte that is
+// not (whitespace, an exponent, garbage), and the element there goes the
+// per-number way. Byte compressions (VBMI2) of the masks list, per
+// element, where its terminator, its point and its first digit are, and
+// lane by lane the element must be '-'? d+ '.' d+ with exactly one point,
+// no leading zero and at most 15 digits.
+//
+// Each element's digits, without the point, are gathered right-aligned
+// into a 16-byte lane with one byte permute (VBMI): four elements per
+// register, two registers. Multiply-adds make 8-digit halves and one
+// 32x32 multiply the integer w < 10^15, exactly a double; times 10^-f (f
+// digits after the point) it is the same product as ToFloat's, checked
+// against the same range and the same midpoint margin, and narrowed the
+// same way, so an element the step answers has the value the per-number
+// kernel gives. Elements it cannot prove stop the step there: the
+// per-number kernel (and ParseFloat behind it) takes the element.
+#define TRIB_AVX512_TARGET \
+  "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,bmi,bmi2,popcnt,ssse3"
+
+using u128 = unsigned __int128;
+
+inline u128 Make128(uint64_t lo, uint64_t hi) { return (static_cast<u128>(hi) << 64) | lo; }
+inline uint64_t Lo(u128 x) { return static_cast<uint64_t>(x); }
+inline uint64_t Hi(u128 x) { return static_cast<uint64_t>(x >> 64); }
+// The lowest set bit and all below it (all bits when x is 0).
+inline u128 UpToLowest(u128 x) { return x ^ (x - 1); }
+
+// The step's window: 128 bytes, two registers, masked at readable_end.
+struct Window {
+  __m512i lo;
+  __m512i hi;
+};
+
+__attribute__((target(TRIB_AVX512_TARGET))) inline Window LoadWindow(const char* p,
+                                                                     const char* readable_end) {
+  const int64_t readable = readable_end - p;  // > 0: p < end <= readable_end
+  if (readable >= 128) return Window{_mm512_loadu_si512(p), _mm512_loadu_si512(p + 64)};
+  const unsigned n0 = readable >= 64 ? 64 : static_cast<unsigned>(readable);
+  const unsigned n1 = readable >= 64 ? static_cast<unsigned>(readable - 64) : 0;
+  return Window{_mm512_maskz_loadu_epi8(_bzhi_u64(~uint64_t{0}, n0), p),
+                _mm512_maskz_loadu_epi8(_bzhi_u64(~uint64_t{0}, n1), p + 64)};
+}
+
+// The byte positions (0-127) of the first eight set bits of x, in bytes
+// 0-7; `fill` after the last one.
+__attribute__((target(TRIB_AVX512_TARGET))) inline __m512i Positions(u128 x, __m512i iota,
+                                                                     __m512i fill) {
+  const uint64_t lo = Lo(x);
+  const __m512i a = _mm512_mask_compress_epi8(fill, lo, iota);
+  const __m512i b =
+      _mm512_mask_compress_epi8(fill, Hi(x), _mm512_add_epi8(iota, _mm512_set1_epi8(64)));
+  return _mm512_mask_expand_epi8(a, ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(_mm_popcnt_u64(lo))), b);
+}
+
+// The integers of four elements, one per 16-byte lane (its low 64 bits
+// hold the high 8 digits times 10^8, its high 64 bits the low 8 digits):
+// `spread` says which element (byte i of base, ppos, dpos) each lane takes.
+__attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(
+    const Window& vd, __m512i base, __m512i ppos, __m512i dpos, __m512i spread,
+    __m512i lane_byte, __m512i minus_one, __m512i pairs_w, __m512i quads_w, __m512i e4,
+    __m512i e8) {
+  const __m512i t = _mm512_add_epi8(_mm512_permutexvar_epi8(spread, base), lane_byte);
+  const __m512i pt = _mm512_permutexvar_epi8(spread, ppos);
+  const __m512i d0 = _mm512_permutexvar_epi8(spread, dpos);
+  // Bytes from the point on come one further on.
+  const __m512i src = _mm512_mask_sub_epi8(t, _mm512_cmpge_epi8_mask(t, pt), t, minus_one);
+  const __m512i dig =
+      _mm512_maskz_permutex2var_epi8(_mm512_cmpge_epi8_mask(src, d0), vd.lo, src, vd.hi);
+  const __m512i quads = _mm512_madd_epi16(_mm512_maddubs_epi16(dig, pairs_w), quads_w);
+  const __m512i eights =
+      _mm512_add_epi64(_mm512_mul_epu32(quads, e4), _mm512_srli_epi64(quads, 32));
+  return _mm512_mul_epu32(eights, e8);
+}
+
+__attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx512(
+    const char* p, const char* end, const char* readable_end, std::vector<float>* out) {
+  out->clear();
+  if (p >= end || *p != '[') return nullptr;
+  ++p;
+  while (p < end && IsSpace(*p)) ++p;
+  if (p < end && *p == ']') return p + 1;
+
+  const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49,
+                                       48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34,
+                                       33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
+                                       18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                       1, 0);
+  const __m512i lane_byte = _mm512_set_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i spread_even =
+      _mm512_set_epi64(0x0606060606060606, 0x0606060606060606, 0x0404040404040404,
+                       0x0404040404040404, 0x0202020202020202, 0x0202020202020202, 0, 0);
+  const __m512i spread_odd =
+      _mm512_set_epi64(0x0707070707070707, 0x0707070707070707, 0x0505050505050505,
+                       0x0505050505050505, 0x0303030303030303, 0x0303030303030303,
+                       0x0101010101010101, 0x0101010101010101);
+  const __m512i zero_char = _mm512_set1_epi8('0');
+  const __m512i ten = _mm512_set1_epi8(10);
+  const __m512i point_char = _mm512_set1_epi8('.');
+  const __m512i minus_char = _mm512_set1_epi8('-');
+  const __m512i comma_char = _mm512_set1_epi8(',');
+  const __m512i close_char = _mm512_set1_epi8(']');
+  const __m512i minus_one = _mm512_set1_epi8(-1);
+  const __m512i fill = _mm512_set1_epi8(127);
+  const __m512i seventeen = _mm512_set1_epi8(17);
+  const __m512i sixteen = _mm512_set1_epi8(16);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i pairs_w = _mm512_set1_epi16(0x010A);      // bytes 10, 1
+  const __m512i quads_w = _mm512_set1_epi32(0x00010064);  // words 100, 1
+  const __m512i e4 = _mm512_set1_epi64(10000);
+  const __m512i e8 = _mm512_set_epi64(1, 100000000, 1, 100000000, 1, 100000000, 1, 100000000);
+  const __m512d scale_lo = _mm512_setr_pd(1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7);
+  const __m512d scale_hi = _mm512_setr_pd(1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15);
+  const __m512d flt_min = _mm512_set1_pd(FLT_MIN);
+  const __m512d flt_max = _mm512_set1_pd(FLT_MAX);
+  const __m512i low_bits = _mm512_set1_epi64((int64_t{1} << 29) - 1);
+  const __m512i mid_bias = _mm512_set1_epi64(8 - (int64_t{1} << 28));
+  const __m512i mid_band = _mm512_set1_epi64(17);
+  const __m256i sign_bit = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+
+  size_t n = 0;
+  size_t room = out->size();
+  float* data = out->data();
+  int scalar_turns = 0;  // after a step that parsed nothing, this many per-number turns
+  for (;;) {
+    while (scalar_turns == 0 && p < end) {
+      if (n + 8 > room) {
+        out->resize(std::max<size_t>({n + 8, 2 * room, 256}));
+        room = out->size();
+        data = out->data();
+      }
+      const Window v = LoadWindow(p, readable_end);
+      const int64_t avail = end - p;
+      const u128 in_text =
+          avail >= 128 ? ~u128{0} : (u128{1} << static_cast<unsigned>(avail)) - 1;
+      const Window vd{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
+      const u128 digits = Make128(_mm512_cmplt_epu8_mask(vd.lo, ten),
+                                  _mm512_cmplt_epu8_mask(vd.hi, ten));
+      const u128 points = Make128(_mm512_cmpeq_epi8_mask(v.lo, point_char),
+                                  _mm512_cmpeq_epi8_mask(v.hi, point_char));
+      const u128 minus = Make128(_mm512_cmpeq_epi8_mask(v.lo, minus_char),
+                                 _mm512_cmpeq_epi8_mask(v.hi, minus_char));
+      const u128 close = Make128(_mm512_cmpeq_epi8_mask(v.lo, close_char),
+                                 _mm512_cmpeq_epi8_mask(v.hi, close_char)) &
+                         in_text;
+      // Terminators up to the first ']'.
+      u128 term = (Make128(_mm512_cmpeq_epi8_mask(v.lo, comma_char),
+                           _mm512_cmpeq_epi8_mask(v.hi, comma_char)) |
+                   close) &
+                  in_text & UpToLowest(close);
+      // Stop before the first byte no plain element has; a '-' counts only
+      // where an element starts.
+      const u128 bad = ~(digits | points | term | (minus & ((term << 1) | 1))) | ~in_text;
+      term &= UpToLowest(bad) >> 1;
+      // At most eight elements.
+      const uint64_t term_lo_all = Lo(term);
+      const int c0 = static_cast<int>(_mm_popcnt_u64(term_lo_all));
+      const uint64_t term_lo = c0 > 8 ? _pdep_u64(0xFF, term_lo_all) : term_lo_all;
+      const uint64_t term_hi =
+          c0 >= 8 ? 0 : _pdep_u64(_bzhi_u64(0xFF, static_cast<unsigned>(8 - c0)), Hi(term));
+      term = Make128(term_lo, term_hi);
+      if (term == 0) break;
+      const int k = static_cast<int>(_mm_popcnt_u64(term_lo) + _mm_popcnt_u64(term_hi));
+      const int last = term_hi != 0 ? 127 - std::countl_zero(term_hi)
+                                    : 63 - std::countl_zero(term_lo);
+      const u128 region = (u128{2} << static_cast<unsigned>(last)) - 1;
+      const u128 starts = ((term << 1) | 1) & region;
+      const u128 neg_starts = minus & starts;
+      const uint64_t negative =
+          _pext_u64(Lo(neg_starts), Lo(starts)) |
+          (_pext_u64(Hi(neg_starts), Hi(starts)) << _mm_popcnt_u64(Lo(starts)));
+
+      // Per element (byte i): its terminator, its point (the i-th in the
+      // region; 127 when there are fewer) and its first digit.
+      const __m512i tpos = Positions(term, iota, fill);
+      const __m512i ppos = Positions(points & region, iota, fill);
+      const __m512i dpos =
+          _mm512_mask_sub_epi8(_mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1),
+                               static_cast<__mmask64>(negative), 
+                               _mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1),
+                               minus_one);
+      // The shape, lane by lane: first digit < point < terminator - 1 (a
+      // digit on each side), the next point after the terminator (only
+      // one), at most 15 digits, no leading zero.
+      const __m512i next_ppos = _mm512_bsrli_epi128(ppos, 1);
+      const __m512i int_len = _mm512_sub_epi8(ppos, dpos);
+      const __m512i first = _mm512_permutex2var_epi8(vd.lo, dpos, vd.hi);
+      const __mmask64 shape =
+          _mm512_cmpgt_epi8_mask(int_len, zero) &
+          _mm512_cmpgt_epi8_mask(_mm512_add_epi8(tpos, minus_one), ppos) &
+          _mm512_cmpgt_epi8_mask(next_ppos, tpos) &
+          _mm512_cmpge_epi8_mask(sixteen, _mm512_sub_epi8(tpos, dpos)) &
+          ~(_mm512_cmpgt_epi8_mask(int_len, _mm512_sub_epi8(zero, minus_one)) &
+            _mm512_cmpeq_epi8_mask(first, zero));
+
+      // The digits: element 2j in 16-byte lane j of `even`, 2j+1 of `odd`,
+      // right-aligned, zeros before. Byte b of an element's lane takes the
+      // text byte at t - 17 + b, one further on from the point.
+      const __m512i base = _mm512_sub_epi8(tpos, seventeen);
+      const __m512i even = LaneValues(vd, base, ppos, dpos, spread_even, lane_byte, minus_one,
+                                      pairs_w, quads_w, e4, e8);
+      const __m512i odd = LaneValues(vd, base, ppos, dpos, spread_odd, lane_byte, minus_one,
+                                     pairs_w, quads_w, e4, e8);
+      const __m512i w =
+          _mm512_mask_blend_epi64(0xAA, _mm512_add_epi64(even, _mm512_bsrli_epi128(even, 8)),
+                                  _mm512_add_epi64(odd, _mm512_bslli_epi128(odd, 8)));
+
+      // ToFloat, lane by lane: the same product, range and midpoint margin.
+      const __m512i frac = _mm512_cvtepu8_epi64(
+          _mm512_castsi512_si128(_mm512_add_epi8(_mm512_sub_epi8(tpos, ppos), minus_one)));
+      const __m512d d =
+          _mm512_mul_pd(_mm512_cvtepu64_pd(w), _mm512_permutex2var_pd(scale_lo, frac, scale_hi));
+      const __mmask8 is_zero = _mm512_testn_epi64_mask(w, w);
+      const __mmask8 in_range = _mm512_cmp_pd_mask(d, flt_min, _CMP_GE_OQ) &
+                                _mm512_cmp_pd_mask(d, flt_max, _CMP_LE_OQ);
+      const __mmask8 near_mid = _mm512_cmplt_epu64_mask(
+          _mm512_add_epi64(_mm512_and_si512(_mm512_castpd_si512(d), low_bits), mid_bias),
+          mid_band);
+      const uint32_t good =
+          static_cast<uint32_t>(shape) & _bzhi_u32(0xFF, static_cast<unsigned>(k)) &
+          static_cast<uint32_t>(is_zero | (in_range & static_cast<__mmask8>(~near_mid)));
+      const __m256i f = _mm256_castps_si256(_mm512_cvtpd_ps(d));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(data + n),
+                          _mm256_mask_or_epi32(f, static_cast<__mmask8>(negative), f, sign_bit));
+      const int count = std::countr_zero(~good);  // <= k
+      if (count == 0) break;
+      n += static_cast<size_t>(count);
+      int t = last;
+      if (count < k) {
+        t = count <= c0 ? std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1), term_lo))
+                        : 64 + std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1 - c0), term_hi));
+      }
+      if (((close >> t) & 1) != 0) {
+        out->resize(n);
+        return p + t + 1;
+      }
+      p += t + 1;
+      while (p < end && IsSpace(*p)) ++p;
+    }
+    if (scalar_turns == 0) scalar_turns = 8;
+    --scalar_turns;
+    // One element the per-number way, as ParseArray does.
+    const char* const token = p;
+    uint32_t negative = 0;
+    Decimal dec;
+    p = ScanNumber<Ssse3Digits>(p, end, readable_end, &negative, &dec);
+    if (p == nullptr) return nullptr;
+    float f;
+    if (!ToFloat(dec, negative, &f) &&
+        ParseFloat(std::string_view(token, static_cast<size_t>(p - token)), &f, false) !=
+            ParseNumberError::kOk) {
+      return nullptr;
+    }
+    if (n + 1 > room) {
+      out->resize(std::max<size_t>({n + 1, 2 * room, 256}));
+      room = out->size();
+      data = out->data();
+    }
+    data[n++] = f;
+    while (p < end && IsSpace(*p)) ++p;
+    if (p >= end) return nullptr;
+    if (*p == ']') {
+      out->resize(n);
+      return p + 1;
+    }
+    if (*p != ',') return nullptr;
+    ++p;
+    while (p < end && IsSpace(*p)) ++p;
+  }
+}
+
+bool DetectAvx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
+         __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+         __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("ssse3");
+}
+const bool kHaveAvx512 = DetectAvx512();
+#pragma GCC diagnostic pop
+#endif  // __x86_64__
+
 }  // namespace
 
 namespace float_parse_internal {
@@ -403,6 +706,41 @@ __attribute__((flatten)) const char* ParseFloatArrayBaseline(const char* p, cons
   return ParseArray<SwarDigits>(p, end, readable_end, out);
 }
 
+bool Ssse3KernelSupported() {
+#if defined(TRIB_FLOAT_PARSE_SSSE3)
+  return kHaveSsse3;
+#else
+  return false;
+#endif
+}
+
+bool Avx512KernelSupported() {
+#if defined(TRIB_FLOAT_PARSE_AVX512)
+  return kHaveAvx512;
+#else
+  return false;
+#endif
+}
+
+const char* ParseFloatArraySsse3(const char* p, const char* end, const char* readable_end,
+                                 std::vector<float>* out) {
+#if defined(TRIB_FLOAT_PARSE_AVX512)
+  if (kHaveAvx512) return ParseArrayAvx512(p, end, readable_end, out);
+#endif
+#if defined(TRIB_FLOAT_PARSE_SSSE3)
+  if (kHaveSsse3) return ParseArraySsse3(p, end, readable_end, out);
+#endif
+  return ParseFloatArrayBaseline(p, end, readable_end, out);
+}
+
+const char* ParseFloatArrayAvx512(const char* p, const char* end, const char* readable_end,
+                                  std::vector<float>* out) {
+#if defined(TRIB_FLOAT_PARSE_AVX512)
+  if (kHaveAvx512) return ParseArrayAvx512(p, end, readable_end, out);
+#endif
+  return ParseFloatArraySsse3(p, end, readable_end, out);
+}
+
 }  // namespace float_parse_internal
 
 const char* ParseFloatPrefix(const char* p, const char* end, const char* readable_end, float* out) {
@@ -414,6 +752,9 @@ const char* ParseFloatPrefix(const char* p, const char* end, const char* readabl
 
 const char* ParseFloatArray(const char* p, const char* end, const char* readable_end,
                             std::vector<float>* out) {
+#if defined(TRIB_FLOAT_PARSE_AVX512)
+  if (kHaveAvx512) return ParseArrayAvx512(p, end, readable_end, out);
+#endif
 #if defined(TRIB_FLOAT_PARSE_SSSE3)
   if (kHaveSsse3) return ParseArraySsse3(p, end, readable_end, out);
 #endif

@@ -59,6 +59,16 @@ const char* ParseFloatPrefixBaseline(const char* p, const char* end, const char*
 const char* ParseFloatArrayBaseline(const char* p, const char* end, const char* readable_end,
                                     std::vector<float>* out);
 
+// The array kernels this machine may choose, each callable for tests and
+// benchmarks; one whose instructions the processor lacks (see
+// Ssse3KernelSupported, Avx512KernelSupported) runs the next simpler one.
+const char* ParseFloatArraySsse3(const char* p, const char* end, const char* readable_end,
+                                 std::vector<float>* out);
+const char* ParseFloatArrayAvx512(const char* p, const char* end, const char* readable_end,
+                                  std::vector<float>* out);
+bool Ssse3KernelSupported();
+bool Avx512KernelSupported();
+
 }  // namespace float_parse_internal
 
 }  // namespace tributary

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tributary/core/float_parse.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/shortest_float.h"
 #include "tributary/formats/csv/vector_text.h"
@@ -140,6 +141,55 @@ void BM_ParseVector_RandomBits(benchmark::State& state) {
   RunParse(state, cells);
 }
 BENCHMARK(BM_ParseVector_RandomBits);
+
+// Each array kernel of core/float_parse on its own, whichever the machine
+// would choose: ns per float is 1e9 / items_per_second.
+using ArrayKernel = const char* (*)(const char*, const char*, const char*, std::vector<float>*);
+
+void RunKernel(benchmark::State& state, ArrayKernel kernel, bool supported,
+               const std::vector<std::string>& cells) {
+  if (!supported) {
+    state.SkipWithError("this processor lacks the kernel's instructions");
+    return;
+  }
+  std::vector<float> out;
+  size_t floats = 0;
+  for (auto _ : state) {
+    for (const std::string& cell : cells) {
+      const char* end = cell.data() + cell.size();
+      if (kernel(cell.data(), end, end, &out) != end) state.SkipWithError("parse failed");
+      floats += out.size();
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(floats));
+}
+
+const std::vector<std::string>& KernelCells(int kind) {
+  static const std::vector<std::string> bench_like = Cells(BenchLikeFloats(768 * 64), true);
+  static const std::vector<std::string> precision9 = Cells(BenchLikeFloats(768 * 64), false);
+  static const std::vector<std::string> random_bits = Cells(RandomBitFloats(768 * 64), true);
+  return kind == 0 ? bench_like : kind == 1 ? precision9 : random_bits;
+}
+
+void BM_ParseKernel_Baseline(benchmark::State& state) {
+  RunKernel(state, float_parse_internal::ParseFloatArrayBaseline, true,
+            KernelCells(static_cast<int>(state.range(0))));
+}
+void BM_ParseKernel_Ssse3(benchmark::State& state) {
+  RunKernel(state, float_parse_internal::ParseFloatArraySsse3,
+            float_parse_internal::Ssse3KernelSupported(),
+            KernelCells(static_cast<int>(state.range(0))));
+}
+void BM_ParseKernel_Avx512(benchmark::State& state) {
+  RunKernel(state, float_parse_internal::ParseFloatArrayAvx512,
+            float_parse_internal::Avx512KernelSupported(),
+            KernelCells(static_cast<int>(state.range(0))));
+}
+// Argument: 0 bench-like (shortest form), 1 Precision9 ("%.9g"), 2 random bits.
+BENCHMARK(BM_ParseKernel_Baseline)->DenseRange(0, 2);
+BENCHMARK(BM_ParseKernel_Ssse3)->DenseRange(0, 2);
+BENCHMARK(BM_ParseKernel_Avx512)->DenseRange(0, 2);
 
 }  // namespace
 }  // namespace tributary
