@@ -424,14 +424,6 @@ const bool kHaveSsse3 = DetectSsse3();
 #define TRIB_AVX512_TARGET \
   "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,bmi,bmi2,popcnt,ssse3"
 
-using u128 = unsigned __int128;
-
-inline u128 Make128(uint64_t lo, uint64_t hi) { return (static_cast<u128>(hi) << 64) | lo; }
-inline uint64_t Lo(u128 x) { return static_cast<uint64_t>(x); }
-inline uint64_t Hi(u128 x) { return static_cast<uint64_t>(x >> 64); }
-// The lowest set bit and all below it (all bits when x is 0).
-inline u128 UpToLowest(u128 x) { return x ^ (x - 1); }
-
 // The step's window: 128 bytes, two registers, masked at readable_end.
 struct Window {
   __m512i lo;
@@ -446,17 +438,6 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline Window LoadWindow(const char*
   const unsigned n1 = readable >= 64 ? static_cast<unsigned>(readable - 64) : 0;
   return Window{_mm512_maskz_loadu_epi8(_bzhi_u64(~uint64_t{0}, n0), p),
                 _mm512_maskz_loadu_epi8(_bzhi_u64(~uint64_t{0}, n1), p + 64)};
-}
-
-// The byte positions (0-127) of the first eight set bits of x, in bytes
-// 0-7; `fill` after the last one.
-__attribute__((target(TRIB_AVX512_TARGET))) inline __m512i Positions(u128 x, __m512i iota,
-                                                                     __m512i fill) {
-  const uint64_t lo = Lo(x);
-  const __m512i a = _mm512_mask_compress_epi8(fill, lo, iota);
-  const __m512i b =
-      _mm512_mask_compress_epi8(fill, Hi(x), _mm512_add_epi8(iota, _mm512_set1_epi8(64)));
-  return _mm512_mask_expand_epi8(a, ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(_mm_popcnt_u64(lo))), b);
 }
 
 // The integers of four elements, one per 16-byte lane (its low 64 bits
@@ -539,55 +520,70 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
         data = out->data();
       }
       const Window v = LoadWindow(p, readable_end);
-      const int64_t avail = end - p;
-      const u128 in_text =
-          avail >= 128 ? ~u128{0} : (u128{1} << static_cast<unsigned>(avail)) - 1;
       const Window vd{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
-      const u128 digits = Make128(_mm512_cmplt_epu8_mask(vd.lo, ten),
-                                  _mm512_cmplt_epu8_mask(vd.hi, ten));
-      const u128 points = Make128(_mm512_cmpeq_epi8_mask(v.lo, point_char),
-                                  _mm512_cmpeq_epi8_mask(v.hi, point_char));
-      const u128 minus = Make128(_mm512_cmpeq_epi8_mask(v.lo, minus_char),
-                                 _mm512_cmpeq_epi8_mask(v.hi, minus_char));
-      const u128 close = Make128(_mm512_cmpeq_epi8_mask(v.lo, close_char),
-                                 _mm512_cmpeq_epi8_mask(v.hi, close_char)) &
-                         in_text;
-      // Terminators up to the first ']'.
-      u128 term = (Make128(_mm512_cmpeq_epi8_mask(v.lo, comma_char),
-                           _mm512_cmpeq_epi8_mask(v.hi, comma_char)) |
-                   close) &
-                  in_text & UpToLowest(close);
+      // The window's bytes that are text (bzhi keeps every bit from 64 up).
+      const uint64_t avail = static_cast<uint64_t>(std::min<int64_t>(end - p, 255));
+      const uint64_t in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
+      const uint64_t in1 =
+          _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
+      const uint64_t digit0 = _mm512_cmplt_epu8_mask(vd.lo, ten);
+      const uint64_t digit1 = _mm512_cmplt_epu8_mask(vd.hi, ten);
+      const uint64_t point0 = _mm512_cmpeq_epi8_mask(v.lo, point_char);
+      const uint64_t point1 = _mm512_cmpeq_epi8_mask(v.hi, point_char);
+      const uint64_t minus0 = _mm512_cmpeq_epi8_mask(v.lo, minus_char);
+      const uint64_t minus1 = _mm512_cmpeq_epi8_mask(v.hi, minus_char);
+      const uint64_t close0 = _mm512_cmpeq_epi8_mask(v.lo, close_char) & in0;
+      const uint64_t close1 = _mm512_cmpeq_epi8_mask(v.hi, close_char) & in1;
+      uint64_t term0 = (_mm512_cmpeq_epi8_mask(v.lo, comma_char) | close0) & in0;
+      uint64_t term1 = (_mm512_cmpeq_epi8_mask(v.hi, comma_char) | close1) & in1;
+      if ((close0 | close1) != 0) {  // terminators up to the first ']'
+        if (close0 != 0) {
+          term0 &= _blsmsk_u64(close0);
+          term1 = 0;
+        } else {
+          term1 &= _blsmsk_u64(close1);
+        }
+      }
       // Stop before the first byte no plain element has; a '-' counts only
       // where an element starts.
-      const u128 bad = ~(digits | points | term | (minus & ((term << 1) | 1))) | ~in_text;
-      term &= UpToLowest(bad) >> 1;
+      const uint64_t bad0 = ~(digit0 | point0 | term0 | (minus0 & ((term0 << 1) | 1))) | ~in0;
+      const uint64_t bad1 =
+          ~(digit1 | point1 | term1 | (minus1 & ((term1 << 1) | (term0 >> 63)))) | ~in1;
+      if (bad0 != 0) {
+        term0 &= _blsmsk_u64(bad0) >> 1;
+        term1 = 0;
+      } else {
+        term1 &= _blsmsk_u64(bad1) >> 1;
+      }
       // At most eight elements.
-      const uint64_t term_lo_all = Lo(term);
-      const int c0 = static_cast<int>(_mm_popcnt_u64(term_lo_all));
-      const uint64_t term_lo = c0 > 8 ? _pdep_u64(0xFF, term_lo_all) : term_lo_all;
-      const uint64_t term_hi =
-          c0 >= 8 ? 0 : _pdep_u64(_bzhi_u64(0xFF, static_cast<unsigned>(8 - c0)), Hi(term));
-      term = Make128(term_lo, term_hi);
-      if (term == 0) break;
-      const int k = static_cast<int>(_mm_popcnt_u64(term_lo) + _mm_popcnt_u64(term_hi));
-      const int last = term_hi != 0 ? 127 - std::countl_zero(term_hi)
-                                    : 63 - std::countl_zero(term_lo);
-      const u128 region = (u128{2} << static_cast<unsigned>(last)) - 1;
-      const u128 starts = ((term << 1) | 1) & region;
-      const u128 neg_starts = minus & starts;
-      const uint64_t negative =
-          _pext_u64(Lo(neg_starts), Lo(starts)) |
-          (_pext_u64(Hi(neg_starts), Hi(starts)) << _mm_popcnt_u64(Lo(starts)));
+      const int c0 = static_cast<int>(_mm_popcnt_u64(term0));
+      if (c0 >= 8) {
+        term0 = _pdep_u64(0xFF, term0);
+        term1 = 0;
+      } else {
+        term1 = _pdep_u64(_bzhi_u64(0xFF, static_cast<unsigned>(8 - c0)), term1);
+      }
+      if ((term0 | term1) == 0) break;
+      const int n0 = std::min(c0, 8);
+      const int k = n0 + static_cast<int>(_mm_popcnt_u64(term1));
+      const int last =
+          term1 != 0 ? 127 - std::countl_zero(term1) : 63 - std::countl_zero(term0);
 
       // Per element (byte i): its terminator, its point (the i-th in the
-      // region; 127 when there are fewer) and its first digit.
-      const __m512i tpos = Positions(term, iota, fill);
-      const __m512i ppos = Positions(points & region, iota, fill);
-      const __m512i dpos =
-          _mm512_mask_sub_epi8(_mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1),
-                               static_cast<__mmask64>(negative), 
-                               _mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1),
-                               minus_one);
+      // window; 127 when there are fewer), its start and first digit.
+      const __m512i iota64 = _mm512_add_epi8(iota, _mm512_set1_epi8(64));
+      const __m512i tpos = _mm512_mask_expand_epi8(
+          _mm512_mask_compress_epi8(fill, term0, iota), ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(n0)),
+          _mm512_mask_compress_epi8(fill, term1, iota64));
+      const __m512i ppos = _mm512_mask_expand_epi8(
+          _mm512_mask_compress_epi8(fill, point0, iota),
+          ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(_mm_popcnt_u64(point0))),
+          _mm512_mask_compress_epi8(fill, point1, iota64));
+      const __m512i start = _mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1);
+      const __mmask64 negative_lanes =
+          _mm512_cmpeq_epi8_mask(_mm512_permutex2var_epi8(v.lo, start, v.hi), minus_char) & 0xFF;
+      const __m512i dpos = _mm512_mask_sub_epi8(start, negative_lanes, start, minus_one);
+      const uint64_t negative = negative_lanes;
       // The shape, lane by lane: first digit < point < terminator - 1 (a
       // digit on each side), the next point after the terminator (only
       // one), at most 15 digits, no leading zero.
@@ -636,10 +632,10 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
       n += static_cast<size_t>(count);
       int t = last;
       if (count < k) {
-        t = count <= c0 ? std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1), term_lo))
-                        : 64 + std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1 - c0), term_hi));
+        t = count <= n0 ? std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1), term0))
+                        : 64 + std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1 - n0), term1));
       }
-      if (((close >> t) & 1) != 0) {
+      if (((t < 64 ? close0 >> t : close1 >> (t - 64)) & 1) != 0) {
         out->resize(n);
         return p + t + 1;
       }
@@ -724,9 +720,6 @@ bool Avx512KernelSupported() {
 
 const char* ParseFloatArraySsse3(const char* p, const char* end, const char* readable_end,
                                  std::vector<float>* out) {
-#if defined(TRIB_FLOAT_PARSE_AVX512)
-  if (kHaveAvx512) return ParseArrayAvx512(p, end, readable_end, out);
-#endif
 #if defined(TRIB_FLOAT_PARSE_SSSE3)
   if (kHaveSsse3) return ParseArraySsse3(p, end, readable_end, out);
 #endif

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tributary/core/numbers.h"
+#include "tributary/core/shortest_float.h"
 
 namespace tributary {
 namespace {
@@ -39,7 +40,12 @@ using ArrayFn = const char* (*)(const char*, const char*, const char*, std::vect
 // The kernel this machine uses, and the portable one.
 constexpr PrefixFn kPrefixFns[] = {ParseFloatPrefix,
                                    float_parse_internal::ParseFloatPrefixBaseline};
-constexpr ArrayFn kArrayFns[] = {ParseFloatArray, float_parse_internal::ParseFloatArrayBaseline};
+// Every array kernel: the one this machine uses, the AVX-512 and SSSE3
+// ones (each runs the next simpler one where the processor lacks it) and
+// the portable one.
+constexpr ArrayFn kArrayFns[] = {ParseFloatArray, float_parse_internal::ParseFloatArrayAvx512,
+                                 float_parse_internal::ParseFloatArraySsse3,
+                                 float_parse_internal::ParseFloatArrayBaseline};
 
 void ExpectAgreesIn(const std::string& s) {
   for (PrefixFn fn : kPrefixFns) {
@@ -288,6 +294,198 @@ TEST(FloatParse, WhitespaceAndEmptyArrays) {
                             spaced.data() + spaced.size(), &out),
             nullptr);
   EXPECT_EQ(out, (std::vector<float>{0.5f, -2.0f, 1e-3f}));
+}
+
+TEST(FloatParse, KernelsThisMachineHasAreChosen) {
+  __builtin_cpu_init();
+  EXPECT_EQ(float_parse_internal::Ssse3KernelSupported(), __builtin_cpu_supports("ssse3") != 0);
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512vbmi") &&
+                      __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2");
+  EXPECT_EQ(float_parse_internal::Avx512KernelSupported(), avx512);
+  if (!avx512) GTEST_SKIP() << "no AVX-512 kernel on this processor; its entry runs SSSE3";
+}
+
+// Tokens an array may hold: the vector kernels' plain shape in every
+// length around their limits, and everything they must hand on.
+std::string RandomToken(std::mt19937_64& rng) {
+  auto digits = [&](int n, bool nonzero_first) { return Digits(rng, n, nonzero_first); };
+  const std::string sign = rng() % 2 ? "-" : "";
+  switch (rng() % 24) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4: {  // bench-like: shortest float32 of a uniform value in (-1, 1)
+      std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+      char buf[kFloatTextBuffer];
+      return std::string(buf, FormatShortestFloat(u(rng), buf));
+    }
+    case 5:  // "%.9g", 8 to 10 digits after "0."
+      return sign + "0." + digits(static_cast<int>(8 + rng() % 3), false);
+    case 6: {  // 1 to 20 digits, the point anywhere
+      const int n = static_cast<int>(1 + rng() % 20);
+      const std::string d = digits(n, true);
+      const size_t at = 1 + rng() % static_cast<size_t>(n);
+      return sign + (at >= d.size() ? d : d.substr(0, at) + "." + d.substr(at));
+    }
+    case 7:  // 9, 10, 17 and 20 digits after "0."
+    {
+      static constexpr int kLengths[] = {9, 10, 17, 20};
+      return sign + "0." + digits(kLengths[rng() % 4], false);
+    }
+    case 8:  // 15 and 16 digits in all: the lane's limit
+      return sign + digits(static_cast<int>(1 + rng() % 3), true) + "." +
+             digits(static_cast<int>(13 + rng() % 2), false);
+    case 9: {  // an exact float midpoint, and a hair either side
+      const uint32_t bits = static_cast<uint32_t>(rng() % 0x7F000000u);
+      const double mid =
+          (static_cast<double>(std::bit_cast<float>(bits)) +
+           static_cast<double>(std::bit_cast<float>(bits + 1))) / 2;
+      char buf[128];
+      std::snprintf(buf, sizeof(buf), "%.*f", static_cast<int>(rng() % 3) + 8, mid);
+      return sign + buf;
+    }
+    case 10: {  // short decimals near midpoints: 2^24 + odd, with a point
+      const std::string odd = std::to_string((uint64_t{1} << 24) + 2 * (rng() % 1000) + 1);
+      return sign + odd.substr(0, 4) + "." + odd.substr(4);
+    }
+    case 11:  // subnormal and tiny
+      return sign + "0.0000000000000" + digits(static_cast<int>(1 + rng() % 3), true);
+    case 12: {  // exponents
+      const char* e[] = {"e5", "E-7", "e+3", "e-45", "e39", "e-50", "e0", "E+00"};
+      return sign + digits(1, true) + "." + digits(static_cast<int>(1 + rng() % 8), false) +
+             e[rng() % 8];
+    }
+    case 13:  // integers, zeros
+      return sign + (rng() % 2 ? "0" : digits(static_cast<int>(1 + rng() % 9), true));
+    case 14:
+      return sign + "0." + std::string(static_cast<size_t>(rng() % 12), '0');
+    case 15: {  // things the general reader words or refuses
+      const char* bad[] = {"01.5", "00", "-01", "+1.5", "+0", ".5", "-.5", "1.", "5.e3", "--1",
+                           "-", "", "1.2.3", "0.5-1", "1e", "1e+", "NaN", "Infinity", "\"1\"",
+                           "1x", "0.5x", "[1]", "1;2", "1e5.5", "1.5.", "3.4028236e38"};
+      return bad[rng() % 26];
+    }
+    default:  // more bench-like, with leading zeros after the point
+      return sign + "0.0" + digits(static_cast<int>(7 + rng() % 3), true);
+  }
+}
+
+std::string RandomSeparator(std::mt19937_64& rng, bool spaces) {
+  if (!spaces || rng() % 4 != 0) return ",";
+  const char* seps[] = {", ", " ,", " , ", ",\n", ",\r\n\t", "\t,", ",  "};
+  return seps[rng() % 7];
+}
+
+// Every kernel gives the same answer on the same text: the same end (or
+// none), the same elements bit for bit, and when it answers, the general
+// reader's values. In an exact buffer, with digits readable past the end,
+// and with the readable end exactly at the array's ']'.
+void ExpectKernelsAgree(const std::string& text, size_t array_len) {
+  std::vector<float> want;
+  const ExactBuffer exact(text);
+  const char* want_end = float_parse_internal::ParseFloatArrayBaseline(
+      exact.begin(), exact.begin() + array_len, exact.end(), &want);
+  if (want_end != nullptr) {
+    std::vector<float> general;
+    ASSERT_TRUE(ParseVectorText(std::string_view(exact.begin(),
+                                                 static_cast<size_t>(want_end - exact.begin())),
+                                VectorParseOptions(), &general)
+                    .ok())
+        << text;
+    ASSERT_EQ(general.size(), want.size()) << text;
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(general[i]), std::bit_cast<uint32_t>(want[i]))
+          << i << " in " << text;
+    }
+  }
+  const std::string padded = text + std::string(160, '7');
+  for (ArrayFn fn : kArrayFns) {
+    for (int variant = 0; variant < 2; ++variant) {
+      const char* base = variant == 0 ? exact.begin() : padded.data();
+      const char* readable = variant == 0 ? exact.end() : padded.data() + padded.size();
+      std::vector<float> got = {1, 2, 3};
+      const char* end = fn(base, base + array_len, readable, &got);
+      if (want_end == nullptr) {
+        ASSERT_EQ(end, nullptr) << text;
+        continue;
+      }
+      ASSERT_EQ(end - base, want_end - exact.begin()) << text;
+      ASSERT_EQ(got.size(), want.size()) << text;
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+            << i << " in " << text;
+      }
+    }
+  }
+}
+
+TEST(FloatParse, ArrayKernelsAgreeOnRandomArrays) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 30000; ++round) {
+    // Lengths around the vector kernels' steps of eight and their windows.
+    const int n = round % 5 == 0 ? static_cast<int>(rng() % 200) : static_cast<int>(rng() % 20);
+    const bool plain = rng() % 3 != 0;  // mostly bench-like, to reach deep into arrays
+    const bool spaces = rng() % 4 == 0;
+    std::string text = "[";
+    if (spaces && rng() % 2) text += " ";
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) text += RandomSeparator(rng, spaces);
+      if (plain && rng() % 50 != 0) {
+        std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+        char buf[kFloatTextBuffer];
+        text.append(buf, FormatShortestFloat(u(rng), buf));
+      } else {
+        text += RandomToken(rng);
+      }
+    }
+    if (spaces && rng() % 2) text += "\n";
+    text += "]";
+    const size_t array_len = text.size();
+    switch (rng() % 4) {
+      case 0:
+        break;  // the array ends at the readable end
+      case 1:
+        text += ",\"x\":1}";
+        break;
+      case 2:
+        text += "]";
+        break;
+      default:
+        text += "0.5,0.25]";  // digits and terminators after the end
+    }
+    ExpectKernelsAgree(text, array_len);
+    if (HasFatalFailure()) return;
+    // Cut short: no ']' within the text.
+    if (array_len > 2) {
+      ExpectKernelsAgree(text, 1 + rng() % (array_len - 1));
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(FloatParse, ArrayKernelsAgreeOnEdgeArrays) {
+  std::vector<std::string> cases = {"[]", "[ ]", "[0]", "[-0]", "[0.5]", "[-0.5]", "[1.5,2.5]",
+                                    "[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]",
+                                    "[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9]", "[0.1,]", "[,0.1]",
+                                    "[0.1,,0.2]", "[0.1 0.2]", "[0.1],", "[0.1", "[-]", "[-,1]",
+                                    "[0.5-]", "[1-0.5]", "[0.5,-0.25,-]"};
+  // Every element count from 0 to 40 of one 1- to 17-byte shape: the
+  // elements of a step fill the window to its end, or not.
+  for (const char* shape : {"1", "-1", "0.5", "-0.5", "0.123456789", "-0.0894086435",
+                            "1.2345678901234", "-12.345678901234", "0.00000000000001"}) {
+    for (int n = 0; n <= 40; ++n) {
+      std::string text = "[";
+      for (int i = 0; i < n; ++i) text += (i ? "," : "") + std::string(shape);
+      cases.push_back(text + "]");
+    }
+  }
+  for (const std::string& c : cases) {
+    ExpectKernelsAgree(c, c.size());
+    if (HasFatalFailure()) return;
+  }
 }
 
 TEST(FloatParse, EveryFloatRoundTripsThroughTheListWriter) {
