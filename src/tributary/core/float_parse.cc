@@ -395,8 +395,10 @@ const bool kHaveSsse3 = DetectSsse3();
 #define TRIB_FLOAT_PARSE_AVX512 1
 // GCC 12 reports the AVX-512 headers' deliberately undefined vectors
 // (_mm512_undefined_*) as maybe uninitialised where they are inlined.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 // The AVX-512 array kernel: up to eight elements per step.
 //
@@ -683,7 +685,9 @@ bool DetectAvx512() {
          __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("ssse3");
 }
 const bool kHaveAvx512 = DetectAvx512();
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #endif  // __x86_64__
 
 }  // namespace
