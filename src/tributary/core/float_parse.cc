@@ -442,6 +442,37 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline Window LoadWindow(const char*
                 _mm512_maskz_loadu_epi8(_bzhi_u64(~uint64_t{0}, n1), p + 64)};
 }
 
+// The first eight of the terminators term0 (bytes 0-63) and term1 (64-127),
+// how many, where the last is and the bytes up to it.
+struct Kept {
+  uint64_t term0;
+  uint64_t term1;
+  int n0;  // kept in term0
+  int k;   // kept in all
+  int last;
+  uint64_t region0;
+  uint64_t region1;
+};
+
+__attribute__((target(TRIB_AVX512_TARGET))) inline Kept KeepEight(uint64_t term0, uint64_t term1) {
+  Kept r;
+  const int c0 = static_cast<int>(_mm_popcnt_u64(term0));
+  if (c0 >= 8) {
+    r.term0 = _pdep_u64(0xFF, term0);
+    r.term1 = 0;
+  } else {
+    r.term0 = term0;
+    r.term1 = _pdep_u64(_bzhi_u64(0xFF, static_cast<unsigned>(8 - c0)), term1);
+  }
+  r.n0 = std::min(c0, 8);
+  r.k = r.n0 + static_cast<int>(_mm_popcnt_u64(r.term1));
+  r.last = r.term1 != 0 ? 127 - std::countl_zero(r.term1) : 63 - std::countl_zero(r.term0);
+  r.region0 =
+      r.term1 != 0 ? ~uint64_t{0} : _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(r.last + 1));
+  r.region1 = r.term1 != 0 ? _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(r.last - 63)) : 0;
+  return r;
+}
+
 // The integers of four elements, one per 16-byte lane (its low 64 bits
 // hold the high 8 digits times 10^8, its high 64 bits the low 8 digits):
 // `spread` says which element (byte i of base, ppos, dpos) each lane takes.
@@ -513,7 +544,8 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
   size_t n = 0;
   size_t room = out->size();
   float* data = out->data();
-  int scalar_turns = 0;  // after a step that parsed nothing, this many per-number turns
+  int scalar_turns = 0;  // after a step that parsed little, this many per-number turns
+  int backoff = 8;
   for (;;) {
     while (scalar_turns == 0 && p < end) {
       if (n + 8 > room) {
@@ -538,38 +570,35 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
       const uint64_t close1 = _mm512_cmpeq_epi8_mask(v.hi, close_char) & in1;
       uint64_t term0 = (_mm512_cmpeq_epi8_mask(v.lo, comma_char) | close0) & in0;
       uint64_t term1 = (_mm512_cmpeq_epi8_mask(v.hi, comma_char) | close1) & in1;
-      if ((close0 | close1) != 0) {  // terminators up to the first ']'
-        if (close0 != 0) {
-          term0 &= _blsmsk_u64(close0);
-          term1 = 0;
-        } else {
-          term1 &= _blsmsk_u64(close1);
-        }
-      }
       // Stop before the first byte no plain element has; a '-' counts only
       // where an element starts.
       const uint64_t bad0 = ~(digit0 | point0 | term0 | (minus0 & ((term0 << 1) | 1))) | ~in0;
       const uint64_t bad1 =
           ~(digit1 | point1 | term1 | (minus1 & ((term1 << 1) | (term0 >> 63)))) | ~in1;
-      if (bad0 != 0) {
-        term0 &= _blsmsk_u64(bad0) >> 1;
-        term1 = 0;
-      } else {
-        term1 &= _blsmsk_u64(bad1) >> 1;
+      // The next step's position waits on the terminators kept, so they are
+      // worked out first as if every byte were plain and no ']' came early;
+      // the rare step where that is wrong takes the branch below.
+      Kept kept = KeepEight(term0, term1);
+      if (__builtin_expect((((bad0 | close0) & kept.region0) | ((bad1 | close1) & kept.region1)) != 0,
+                           0)) {
+        if ((close0 | close1) != 0) {  // terminators up to the first ']'
+          term0 &= _blsmsk_u64(close0);
+          term1 = close0 != 0 ? 0 : term1 & _blsmsk_u64(close1);
+        }
+        if (bad0 != 0) {
+          term0 &= _blsmsk_u64(bad0) >> 1;
+          term1 = 0;
+        } else {
+          term1 &= _blsmsk_u64(bad1) >> 1;
+        }
+        kept = KeepEight(term0, term1);
       }
-      // At most eight elements.
-      const int c0 = static_cast<int>(_mm_popcnt_u64(term0));
-      if (c0 >= 8) {
-        term0 = _pdep_u64(0xFF, term0);
-        term1 = 0;
-      } else {
-        term1 = _pdep_u64(_bzhi_u64(0xFF, static_cast<unsigned>(8 - c0)), term1);
-      }
+      term0 = kept.term0;
+      term1 = kept.term1;
       if ((term0 | term1) == 0) break;
-      const int n0 = std::min(c0, 8);
-      const int k = n0 + static_cast<int>(_mm_popcnt_u64(term1));
-      const int last =
-          term1 != 0 ? 127 - std::countl_zero(term1) : 63 - std::countl_zero(term0);
+      const int n0 = kept.n0;
+      const int k = kept.k;
+      const int last = kept.last;
 
       // Per element (byte i): its terminator, its point (the i-th in the
       // window; 127 when there are fewer), its start and first digit.
@@ -643,8 +672,19 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
       }
       p += t + 1;
       while (p < end && IsSpace(*p)) ++p;
+      // Few plain elements in a row (exponents, long mantissas, spaces):
+      // the per-number way is faster for a while, the longer the more often.
+      if (count < 4) {
+        scalar_turns = backoff;
+        backoff = std::min(2 * backoff, 256);
+      } else {
+        backoff = 8;
+      }
     }
-    if (scalar_turns == 0) scalar_turns = 8;
+    if (scalar_turns == 0) {
+      scalar_turns = backoff;
+      backoff = std::min(2 * backoff, 256);
+    }
     --scalar_turns;
     // One element the per-number way, as ParseArray does.
     const char* const token = p;
