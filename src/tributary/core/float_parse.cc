@@ -476,10 +476,18 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline Kept KeepEight(uint64_t term0
 // The integers of four elements, one per 16-byte lane (its low 64 bits
 // hold the high 8 digits times 10^8, its high 64 bits the low 8 digits):
 // `spread` says which element (byte i of base, ppos, dpos) each lane takes.
-__attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(
-    const Window& vd, __m512i base, __m512i ppos, __m512i dpos, __m512i spread,
-    __m512i lane_byte, __m512i minus_one, __m512i pairs_w, __m512i quads_w, __m512i e4,
-    __m512i e8) {
+__attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Window& vd,
+                                                                    __m512i base, __m512i ppos,
+                                                                    __m512i dpos, __m512i spread) {
+  const __m512i lane_byte = _mm512_set_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i minus_one = _mm512_set1_epi8(-1);
+  const __m512i pairs_w = _mm512_set1_epi16(0x010A);      // bytes 10, 1
+  const __m512i quads_w = _mm512_set1_epi32(0x00010064);  // words 100, 1
+  const __m512i e4 = _mm512_set1_epi64(10000);
+  const __m512i e8 = _mm512_set_epi64(1, 100000000, 1, 100000000, 1, 100000000, 1, 100000000);
   const __m512i t = _mm512_add_epi8(_mm512_permutexvar_epi8(spread, base), lane_byte);
   const __m512i pt = _mm512_permutexvar_epi8(spread, ppos);
   const __m512i d0 = _mm512_permutexvar_epi8(spread, dpos);
@@ -493,200 +501,15 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(
   return _mm512_mul_epu32(eights, e8);
 }
 
-__attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx512(
-    const char* p, const char* end, const char* readable_end, std::vector<float>* out) {
-  out->clear();
-  if (p >= end || *p != '[') return nullptr;
-  ++p;
-  while (p < end && IsSpace(*p)) ++p;
-  if (p < end && *p == ']') return p + 1;
-
-  const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49,
-                                       48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34,
-                                       33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
-                                       18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
-                                       1, 0);
-  const __m512i lane_byte = _mm512_set_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
-                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
-                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
-                                            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i spread_even =
-      _mm512_set_epi64(0x0606060606060606, 0x0606060606060606, 0x0404040404040404,
-                       0x0404040404040404, 0x0202020202020202, 0x0202020202020202, 0, 0);
-  const __m512i spread_odd =
-      _mm512_set_epi64(0x0707070707070707, 0x0707070707070707, 0x0505050505050505,
-                       0x0505050505050505, 0x0303030303030303, 0x0303030303030303,
-                       0x0101010101010101, 0x0101010101010101);
-  const __m512i zero_char = _mm512_set1_epi8('0');
-  const __m512i ten = _mm512_set1_epi8(10);
-  const __m512i point_char = _mm512_set1_epi8('.');
-  const __m512i minus_char = _mm512_set1_epi8('-');
-  const __m512i comma_char = _mm512_set1_epi8(',');
-  const __m512i close_char = _mm512_set1_epi8(']');
-  const __m512i minus_one = _mm512_set1_epi8(-1);
-  const __m512i fill = _mm512_set1_epi8(127);
-  const __m512i seventeen = _mm512_set1_epi8(17);
-  const __m512i sixteen = _mm512_set1_epi8(16);
-  const __m512i zero = _mm512_setzero_si512();
-  const __m512i pairs_w = _mm512_set1_epi16(0x010A);      // bytes 10, 1
-  const __m512i quads_w = _mm512_set1_epi32(0x00010064);  // words 100, 1
-  const __m512i e4 = _mm512_set1_epi64(10000);
-  const __m512i e8 = _mm512_set_epi64(1, 100000000, 1, 100000000, 1, 100000000, 1, 100000000);
-  const __m512d scale_lo = _mm512_setr_pd(1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7);
-  const __m512d scale_hi = _mm512_setr_pd(1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15);
-  const __m512d flt_min = _mm512_set1_pd(FLT_MIN);
-  const __m512d flt_max = _mm512_set1_pd(FLT_MAX);
-  const __m512i low_bits = _mm512_set1_epi64((int64_t{1} << 29) - 1);
-  const __m512i mid_bias = _mm512_set1_epi64(8 - (int64_t{1} << 28));
-  const __m512i mid_band = _mm512_set1_epi64(17);
-  const __m256i sign_bit = _mm256_set1_epi32(static_cast<int>(0x80000000u));
-
-  size_t n = 0;
-  size_t room = out->size();
-  float* data = out->data();
-  int scalar_turns = 0;  // after a step that parsed little, this many per-number turns
-  int backoff = 8;
-  for (;;) {
-    while (scalar_turns == 0 && p < end) {
-      if (n + 8 > room) {
-        out->resize(std::max<size_t>({n + 8, 2 * room, 256}));
-        room = out->size();
-        data = out->data();
-      }
-      const Window v = LoadWindow(p, readable_end);
-      const Window vd{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
-      // The window's bytes that are text (bzhi keeps every bit from 64 up).
-      const uint64_t avail = static_cast<uint64_t>(std::min<int64_t>(end - p, 255));
-      const uint64_t in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
-      const uint64_t in1 =
-          _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
-      const uint64_t digit0 = _mm512_cmplt_epu8_mask(vd.lo, ten);
-      const uint64_t digit1 = _mm512_cmplt_epu8_mask(vd.hi, ten);
-      const uint64_t point0 = _mm512_cmpeq_epi8_mask(v.lo, point_char);
-      const uint64_t point1 = _mm512_cmpeq_epi8_mask(v.hi, point_char);
-      const uint64_t minus0 = _mm512_cmpeq_epi8_mask(v.lo, minus_char);
-      const uint64_t minus1 = _mm512_cmpeq_epi8_mask(v.hi, minus_char);
-      const uint64_t close0 = _mm512_cmpeq_epi8_mask(v.lo, close_char) & in0;
-      const uint64_t close1 = _mm512_cmpeq_epi8_mask(v.hi, close_char) & in1;
-      uint64_t term0 = (_mm512_cmpeq_epi8_mask(v.lo, comma_char) | close0) & in0;
-      uint64_t term1 = (_mm512_cmpeq_epi8_mask(v.hi, comma_char) | close1) & in1;
-      // Stop before the first byte no plain element has; a '-' counts only
-      // where an element starts.
-      const uint64_t bad0 = ~(digit0 | point0 | term0 | (minus0 & ((term0 << 1) | 1))) | ~in0;
-      const uint64_t bad1 =
-          ~(digit1 | point1 | term1 | (minus1 & ((term1 << 1) | (term0 >> 63)))) | ~in1;
-      // The next step's position waits on the terminators kept, so they are
-      // worked out first as if every byte were plain and no ']' came early;
-      // the rare step where that is wrong takes the branch below.
-      Kept kept = KeepEight(term0, term1);
-      if (__builtin_expect((((bad0 | close0) & kept.region0) | ((bad1 | close1) & kept.region1)) != 0,
-                           0)) {
-        if ((close0 | close1) != 0) {  // terminators up to the first ']'
-          term0 &= _blsmsk_u64(close0);
-          term1 = close0 != 0 ? 0 : term1 & _blsmsk_u64(close1);
-        }
-        if (bad0 != 0) {
-          term0 &= _blsmsk_u64(bad0) >> 1;
-          term1 = 0;
-        } else {
-          term1 &= _blsmsk_u64(bad1) >> 1;
-        }
-        kept = KeepEight(term0, term1);
-      }
-      term0 = kept.term0;
-      term1 = kept.term1;
-      if ((term0 | term1) == 0) break;
-      const int n0 = kept.n0;
-      const int k = kept.k;
-      const int last = kept.last;
-
-      // Per element (byte i): its terminator, its point (the i-th in the
-      // window; 127 when there are fewer), its start and first digit.
-      const __m512i iota64 = _mm512_add_epi8(iota, _mm512_set1_epi8(64));
-      const __m512i tpos = _mm512_mask_expand_epi8(
-          _mm512_mask_compress_epi8(fill, term0, iota), ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(n0)),
-          _mm512_mask_compress_epi8(fill, term1, iota64));
-      const __m512i ppos = _mm512_mask_expand_epi8(
-          _mm512_mask_compress_epi8(fill, point0, iota),
-          ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(_mm_popcnt_u64(point0))),
-          _mm512_mask_compress_epi8(fill, point1, iota64));
-      const __m512i start = _mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1);
-      const __mmask64 negative_lanes =
-          _mm512_cmpeq_epi8_mask(_mm512_permutex2var_epi8(v.lo, start, v.hi), minus_char) & 0xFF;
-      const __m512i dpos = _mm512_mask_sub_epi8(start, negative_lanes, start, minus_one);
-      const uint64_t negative = negative_lanes;
-      // The shape, lane by lane: first digit < point < terminator - 1 (a
-      // digit on each side), the next point after the terminator (only
-      // one), at most 15 digits, no leading zero.
-      const __m512i next_ppos = _mm512_bsrli_epi128(ppos, 1);
-      const __m512i int_len = _mm512_sub_epi8(ppos, dpos);
-      const __m512i first = _mm512_permutex2var_epi8(vd.lo, dpos, vd.hi);
-      const __mmask64 shape =
-          _mm512_cmpgt_epi8_mask(int_len, zero) &
-          _mm512_cmpgt_epi8_mask(_mm512_add_epi8(tpos, minus_one), ppos) &
-          _mm512_cmpgt_epi8_mask(next_ppos, tpos) &
-          _mm512_cmpge_epi8_mask(sixteen, _mm512_sub_epi8(tpos, dpos)) &
-          ~(_mm512_cmpgt_epi8_mask(int_len, _mm512_sub_epi8(zero, minus_one)) &
-            _mm512_cmpeq_epi8_mask(first, zero));
-
-      // The digits: element 2j in 16-byte lane j of `even`, 2j+1 of `odd`,
-      // right-aligned, zeros before. Byte b of an element's lane takes the
-      // text byte at t - 17 + b, one further on from the point.
-      const __m512i base = _mm512_sub_epi8(tpos, seventeen);
-      const __m512i even = LaneValues(vd, base, ppos, dpos, spread_even, lane_byte, minus_one,
-                                      pairs_w, quads_w, e4, e8);
-      const __m512i odd = LaneValues(vd, base, ppos, dpos, spread_odd, lane_byte, minus_one,
-                                     pairs_w, quads_w, e4, e8);
-      const __m512i w =
-          _mm512_mask_blend_epi64(0xAA, _mm512_add_epi64(even, _mm512_bsrli_epi128(even, 8)),
-                                  _mm512_add_epi64(odd, _mm512_bslli_epi128(odd, 8)));
-
-      // ToFloat, lane by lane: the same product, range and midpoint margin.
-      const __m512i frac = _mm512_cvtepu8_epi64(
-          _mm512_castsi512_si128(_mm512_add_epi8(_mm512_sub_epi8(tpos, ppos), minus_one)));
-      const __m512d d =
-          _mm512_mul_pd(_mm512_cvtepu64_pd(w), _mm512_permutex2var_pd(scale_lo, frac, scale_hi));
-      const __mmask8 is_zero = _mm512_testn_epi64_mask(w, w);
-      const __mmask8 in_range = _mm512_cmp_pd_mask(d, flt_min, _CMP_GE_OQ) &
-                                _mm512_cmp_pd_mask(d, flt_max, _CMP_LE_OQ);
-      const __mmask8 near_mid = _mm512_cmplt_epu64_mask(
-          _mm512_add_epi64(_mm512_and_si512(_mm512_castpd_si512(d), low_bits), mid_bias),
-          mid_band);
-      const uint32_t good =
-          static_cast<uint32_t>(shape) & _bzhi_u32(0xFF, static_cast<unsigned>(k)) &
-          static_cast<uint32_t>(is_zero | (in_range & static_cast<__mmask8>(~near_mid)));
-      const __m256i f = _mm256_castps_si256(_mm512_cvtpd_ps(d));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(data + n),
-                          _mm256_mask_or_epi32(f, static_cast<__mmask8>(negative), f, sign_bit));
-      const int count = std::countr_zero(~good);  // <= k
-      if (count == 0) break;
-      n += static_cast<size_t>(count);
-      int t = last;
-      if (count < k) {
-        t = count <= n0 ? std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1), term0))
-                        : 64 + std::countr_zero(_pdep_u64(uint64_t{1} << (count - 1 - n0), term1));
-      }
-      if (((t < 64 ? close0 >> t : close1 >> (t - 64)) & 1) != 0) {
-        out->resize(n);
-        return p + t + 1;
-      }
-      p += t + 1;
-      while (p < end && IsSpace(*p)) ++p;
-      // Few plain elements in a row (exponents, long mantissas, spaces):
-      // the per-number way is faster for a while, the longer the more often.
-      if (count < 4) {
-        scalar_turns = backoff;
-        backoff = std::min(2 * backoff, 256);
-      } else {
-        backoff = 8;
-      }
-    }
-    if (scalar_turns == 0) {
-      scalar_turns = backoff;
-      backoff = std::min(2 * backoff, 256);
-    }
-    --scalar_turns;
-    // One element the per-number way, as ParseArray does.
+// Up to `turns` elements the per-number way, as ParseArray reads them,
+// appended to *out; returns where the next element starts, or after the
+// array's ']' (setting *closed), or nullptr as ParseArray does. Out of
+// line and compiled for SSSE3 only, so that the general reader it calls
+// now and then runs without AVX-512 state.
+__attribute__((target("ssse3"), noinline)) const char* ScalarElements(
+    const char* p, const char* end, const char* readable_end, int turns,
+    std::vector<float>* out, bool* closed) {
+  for (; turns > 0; --turns) {
     const char* const token = p;
     uint32_t negative = 0;
     Decimal dec;
@@ -698,21 +521,279 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
             ParseNumberError::kOk) {
       return nullptr;
     }
-    if (n + 1 > room) {
-      out->resize(std::max<size_t>({n + 1, 2 * room, 256}));
-      room = out->size();
-      data = out->data();
-    }
-    data[n++] = f;
+    out->push_back(f);
     while (p < end && IsSpace(*p)) ++p;
     if (p >= end) return nullptr;
     if (*p == ']') {
-      out->resize(n);
+      *closed = true;
       return p + 1;
     }
     if (*p != ',') return nullptr;
     ++p;
     while (p < end && IsSpace(*p)) ++p;
+  }
+  return p;
+}
+
+// A step's first half: the window, its terminators (at most eight) and per
+// element (byte i) the terminator's and the point's positions; false when
+// no element ends in the window. The next step's position comes from it.
+struct StepFront {
+  Window vd;       // the window's bytes minus '0'
+  __m512i tpos;    // terminators, 127 after the k-th
+  __m512i ppos;    // points, the i-th in the window; 127 after the last
+  const char* at;  // where the window starts
+  uint64_t term0;  // the kept terminators in bytes 0-63
+  uint64_t term1;  // ... and 64-127
+  int n0;          // how many of them are in term0
+  int k;           // in all
+  int last;        // the last one's byte
+  bool closed;     // it is the array's ']'
+};
+
+__attribute__((target(TRIB_AVX512_TARGET))) inline bool FrontHalf(const char* p, const char* end,
+                                                                  const char* readable_end,
+                                                                  StepFront& f) {
+  const Window v = LoadWindow(p, readable_end);
+  const __m512i zero_char = _mm512_set1_epi8('0');
+  const Window vd{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
+  // The window's bytes that are text (bzhi keeps every bit from 64 up).
+  const uint64_t avail = static_cast<uint64_t>(std::min<int64_t>(end - p, 255));
+  const uint64_t in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
+  const uint64_t in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
+  const __m512i ten = _mm512_set1_epi8(10);
+  const __m512i point_char = _mm512_set1_epi8('.' - '0');
+  const __m512i minus_char = _mm512_set1_epi8('-' - '0');
+  const __m512i comma_char = _mm512_set1_epi8(',' - '0');
+  const __m512i close_char = _mm512_set1_epi8(']' - '0');
+  const uint64_t digit0 = _mm512_cmplt_epu8_mask(vd.lo, ten);
+  const uint64_t digit1 = _mm512_cmplt_epu8_mask(vd.hi, ten);
+  const uint64_t point0 = _mm512_cmpeq_epi8_mask(vd.lo, point_char);
+  const uint64_t point1 = _mm512_cmpeq_epi8_mask(vd.hi, point_char);
+  const uint64_t minus0 = _mm512_cmpeq_epi8_mask(vd.lo, minus_char);
+  const uint64_t minus1 = _mm512_cmpeq_epi8_mask(vd.hi, minus_char);
+  const uint64_t close0 = _mm512_cmpeq_epi8_mask(vd.lo, close_char) & in0;
+  const uint64_t close1 = _mm512_cmpeq_epi8_mask(vd.hi, close_char) & in1;
+  uint64_t term0 = (_mm512_cmpeq_epi8_mask(vd.lo, comma_char) | close0) & in0;
+  uint64_t term1 = (_mm512_cmpeq_epi8_mask(vd.hi, comma_char) | close1) & in1;
+  // Stop before the first byte no plain element has; a '-' counts only
+  // where an element starts.
+  const uint64_t bad0 = ~(digit0 | point0 | term0 | (minus0 & ((term0 << 1) | 1))) | ~in0;
+  const uint64_t bad1 =
+      ~(digit1 | point1 | term1 | (minus1 & ((term1 << 1) | (term0 >> 63)))) | ~in1;
+  // The next step's position waits on the terminators kept, so they are
+  // worked out first as if every byte were plain and no ']' came early;
+  // the rare step where that is wrong takes the branch below.
+  Kept kept = KeepEight(term0, term1);
+  if (__builtin_expect(
+          (((bad0 | close0) & kept.region0) | ((bad1 | close1) & kept.region1)) != 0, 0)) {
+    if ((close0 | close1) != 0) {  // terminators up to the first ']'
+      term0 &= _blsmsk_u64(close0);
+      term1 = close0 != 0 ? 0 : term1 & _blsmsk_u64(close1);
+    }
+    if (bad0 != 0) {
+      term0 &= _blsmsk_u64(bad0) >> 1;
+      term1 = 0;
+    } else {
+      term1 &= _blsmsk_u64(bad1) >> 1;
+    }
+    kept = KeepEight(term0, term1);
+  }
+  if ((kept.term0 | kept.term1) == 0) return false;
+  const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49,
+                                       48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34,
+                                       33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
+                                       18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                       1, 0);
+  const __m512i iota64 = _mm512_add_epi8(iota, _mm512_set1_epi8(64));
+  const __m512i fill = _mm512_set1_epi8(127);
+  f.vd = vd;
+  f.tpos = _mm512_mask_expand_epi8(
+      _mm512_mask_compress_epi8(fill, kept.term0, iota),
+      ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(kept.n0)),
+      _mm512_mask_compress_epi8(fill, kept.term1, iota64));
+  f.ppos = _mm512_mask_expand_epi8(
+      _mm512_mask_compress_epi8(fill, point0, iota),
+      ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(_mm_popcnt_u64(point0))),
+      _mm512_mask_compress_epi8(fill, point1, iota64));
+  f.at = p;
+  f.term0 = kept.term0;
+  f.term1 = kept.term1;
+  f.n0 = kept.n0;
+  f.k = kept.k;
+  f.last = kept.last;
+  f.closed = ((kept.last < 64 ? close0 >> kept.last : close1 >> (kept.last - 64)) & 1) != 0;
+  return true;
+}
+
+// The byte of the i-th kept terminator.
+__attribute__((target(TRIB_AVX512_TARGET))) inline int TerminatorAt(uint64_t term0, uint64_t term1,
+                                                                    int n0, int i) {
+  return i < n0 ? std::countr_zero(_pdep_u64(uint64_t{1} << i, term0))
+                : 64 + std::countr_zero(_pdep_u64(uint64_t{1} << (i - n0), term1));
+}
+
+// A step's second half: the elements' shapes and values. Writes eight
+// floats at dst and returns how many of the first elements are right (the
+// rest are left to the per-number kernel).
+__attribute__((target(TRIB_AVX512_TARGET))) inline int BackHalf(const Window& vd, __m512i tpos,
+                                                                __m512i ppos, int k, float* dst) {
+  const __m512i minus_one = _mm512_set1_epi8(-1);
+  const __m512i zero = _mm512_setzero_si512();
+  // Each element's start, and its first digit (one on after a '-').
+  const __m512i start = _mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1);
+  const __mmask64 negative = _mm512_cmpeq_epi8_mask(_mm512_permutex2var_epi8(vd.lo, start, vd.hi),
+                                                    _mm512_set1_epi8('-' - '0')) &
+                             0xFF;
+  const __m512i dpos = _mm512_mask_sub_epi8(start, negative, start, minus_one);
+  // The shape, lane by lane: first digit < point < terminator - 1 (a
+  // digit on each side), the next point after the terminator (only
+  // one), at most 15 digits, no leading zero.
+  const __m512i next_ppos = _mm512_bsrli_epi128(ppos, 1);
+  const __m512i int_len = _mm512_sub_epi8(ppos, dpos);
+  const __m512i first = _mm512_permutex2var_epi8(vd.lo, dpos, vd.hi);
+  const __mmask64 shape =
+      _mm512_cmpgt_epi8_mask(int_len, zero) &
+      _mm512_cmpgt_epi8_mask(_mm512_add_epi8(tpos, minus_one), ppos) &
+      _mm512_cmpgt_epi8_mask(next_ppos, tpos) &
+      _mm512_cmpge_epi8_mask(_mm512_set1_epi8(16), _mm512_sub_epi8(tpos, dpos)) &
+      ~(_mm512_cmpgt_epi8_mask(int_len, _mm512_set1_epi8(1)) & _mm512_cmpeq_epi8_mask(first, zero));
+
+  // The digits: element 2j in 16-byte lane j of `even`, 2j+1 of `odd`,
+  // right-aligned, zeros before. Byte b of an element's lane takes the
+  // text byte at t - 17 + b, one further on from the point.
+  const __m512i base = _mm512_sub_epi8(tpos, _mm512_set1_epi8(17));
+  const __m512i even = LaneValues(
+      vd, base, ppos, dpos,
+      _mm512_set_epi64(0x0606060606060606, 0x0606060606060606, 0x0404040404040404,
+                       0x0404040404040404, 0x0202020202020202, 0x0202020202020202, 0, 0));
+  const __m512i odd = LaneValues(
+      vd, base, ppos, dpos,
+      _mm512_set_epi64(0x0707070707070707, 0x0707070707070707, 0x0505050505050505,
+                       0x0505050505050505, 0x0303030303030303, 0x0303030303030303,
+                       0x0101010101010101, 0x0101010101010101));
+  const __m512i w =
+      _mm512_mask_blend_epi64(0xAA, _mm512_add_epi64(even, _mm512_bsrli_epi128(even, 8)),
+                              _mm512_add_epi64(odd, _mm512_bslli_epi128(odd, 8)));
+
+  // ToFloat, lane by lane: the same product, range and midpoint margin.
+  const __m512i frac = _mm512_cvtepu8_epi64(
+      _mm512_castsi512_si128(_mm512_add_epi8(_mm512_sub_epi8(tpos, ppos), minus_one)));
+  const __m512d scale = _mm512_permutex2var_pd(
+      _mm512_setr_pd(1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7), frac,
+      _mm512_setr_pd(1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15));
+  const __m512d d = _mm512_mul_pd(_mm512_cvtepu64_pd(w), scale);
+  const __mmask8 is_zero = _mm512_testn_epi64_mask(w, w);
+  const __mmask8 in_range = _mm512_cmp_pd_mask(d, _mm512_set1_pd(FLT_MIN), _CMP_GE_OQ) &
+                            _mm512_cmp_pd_mask(d, _mm512_set1_pd(FLT_MAX), _CMP_LE_OQ);
+  const __mmask8 near_mid = _mm512_cmplt_epu64_mask(
+      _mm512_add_epi64(
+          _mm512_and_si512(_mm512_castpd_si512(d), _mm512_set1_epi64((int64_t{1} << 29) - 1)),
+          _mm512_set1_epi64(8 - (int64_t{1} << 28))),
+      _mm512_set1_epi64(17));
+  const uint32_t good =
+      static_cast<uint32_t>(shape) & _bzhi_u32(0xFF, static_cast<unsigned>(k)) &
+      static_cast<uint32_t>(is_zero | (in_range & static_cast<__mmask8>(~near_mid)));
+  const __m256i fl = _mm256_castps_si256(_mm512_cvtpd_ps(d));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
+                      _mm256_mask_or_epi32(fl, static_cast<__mmask8>(negative), fl,
+                                           _mm256_set1_epi32(static_cast<int>(0x80000000u))));
+  return std::countr_zero(~good);  // <= k
+}
+
+// The steps overlap: the next step's first half runs before this one's
+// second half, which does not hold it up (its position needs only the
+// terminators). A step whose elements are not all right undoes the next.
+__attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx512(
+    const char* p, const char* end, const char* readable_end, std::vector<float>* out) {
+  out->clear();
+  if (p >= end || *p != '[') return nullptr;
+  ++p;
+  while (p < end && IsSpace(*p)) ++p;
+  if (p < end && *p == ']') return p + 1;
+
+  size_t n = 0;
+  size_t room = out->size();
+  float* data = out->data();
+  int scalar_turns = 0;  // after a step that parsed little, this many per-number turns
+  int backoff = 8;
+  bool pending = false;
+  // The pending step's first half, in variables of their own (the
+  // compiler keeps them in registers).
+  Window cur_vd{};
+  __m512i cur_tpos = _mm512_setzero_si512();
+  __m512i cur_ppos = _mm512_setzero_si512();
+  const char* cur_at = p;
+  uint64_t cur_term0 = 0;
+  uint64_t cur_term1 = 0;
+  int cur_n0 = 0;
+  int cur_k = 0;
+  int cur_last = 0;
+  bool cur_closed = false;
+  for (;;) {
+    for (;;) {
+      StepFront next;
+      bool have_next = false;
+      if (!(pending && cur_closed) && scalar_turns == 0 && p < end) {
+        have_next = FrontHalf(p, end, readable_end, next);
+        if (have_next) {
+          p += next.last + 1;
+          while (p < end && IsSpace(*p)) ++p;
+        }
+      }
+      if (pending) {
+        if (n + 8 > room) {
+          out->resize(n + 64);  // std::vector grows its capacity geometrically
+          room = out->size();
+          data = out->data();
+        }
+        const int count = BackHalf(cur_vd, cur_tpos, cur_ppos, cur_k, data + n);
+        n += static_cast<size_t>(count);
+        if (count < cur_k) {
+          // Resume after the last right element, the per-number way.
+          have_next = false;
+          p = count == 0 ? cur_at
+                         : cur_at + TerminatorAt(cur_term0, cur_term1, cur_n0, count - 1) + 1;
+          while (p < end && IsSpace(*p)) ++p;
+          scalar_turns = 0;
+        } else if (cur_closed) {
+          out->resize(n);
+          return cur_at + cur_last + 1;
+        } else if (count < 4) {
+          // Few plain elements in a row (exponents, long mantissas,
+          // spaces): the per-number way is faster for a while, the longer
+          // the more often.
+          scalar_turns = backoff;
+          backoff = std::min(2 * backoff, 256);
+        } else if (count == 8) {
+          backoff = 8;
+        }
+      }
+      pending = have_next;
+      if (!pending) break;
+      cur_vd = next.vd;
+      cur_tpos = next.tpos;
+      cur_ppos = next.ppos;
+      cur_at = next.at;
+      cur_term0 = next.term0;
+      cur_term1 = next.term1;
+      cur_n0 = next.n0;
+      cur_k = next.k;
+      cur_last = next.last;
+      cur_closed = next.closed;
+    }
+    if (scalar_turns == 0) {
+      scalar_turns = backoff;
+      backoff = std::min(2 * backoff, 256);
+    }
+    out->resize(n);
+    bool closed = false;
+    p = ScalarElements(p, end, readable_end, scalar_turns, out, &closed);
+    if (p == nullptr || closed) return p;
+    scalar_turns = 0;
+    n = out->size();
+    room = n;
+    data = out->data();
   }
 }
 
