@@ -1,0 +1,446 @@
+// FormatFloatList with AVX-512: the shortest text of 16 floats at a time.
+//
+// Each group of 16 floats goes through two stages.
+//
+// 1. In vector registers (16 32-bit lanes, or twice 8 64-bit lanes for the
+//    products): Schubfach's decimal for every float, exactly as ToDecimal in
+//    shortest_float.cc computes it (the three rounded products, each built
+//    from two 32x32->64-bit multiplications since g has 63 bits and c * 4 has
+//    at most 27), integers below 2^24 and zeros blended in; then the digits
+//    (count, first digit, the eight that follow, trailing zeros) and the
+//    decimal exponent. Each float leaves a 16-byte slot of raw digit values
+//    and exponent digits, and the number of its layout ("shape").
+// 2. One float at a time: a shape is a byte shuffle of the slot plus a
+//    constant (the '0', '.', 'e', sign and comma characters), so the text is
+//    one shuffle, one OR and one 16-byte store, and no branch. The shapes
+//    are computed at compile time from the same layout rules WriteDecimal
+//    follows: for each decimal exponent from -5 (standing for every smaller
+//    one, all scientific) to 14 (every larger one) and each digit count.
+//
+// The few floats the vector stage does not handle (NaN and infinities, the
+// powers of two whose rounding interval is lopsided, and integers of 2^24
+// and more printed in plain notation, which are printed exactly) are marked
+// and written by the scalar FormatFloat.
+//
+// Each float's text and its comma is at most 16 bytes, so the float at index
+// i starts at most 16 i bytes into the output, and its 16-byte store (17 with
+// a sign) ends well inside the n * (kMaxFloatChars + 1) bytes the caller
+// reserved. Every float is written with a comma after it; the last one is
+// dropped from the returned end.
+//
+// The code is compiled for AVX-512 with a function attribute only; the rest
+// of the binary stays plain x86-64, and FormatFloatList calls this only when
+// Avx512FloatListSupported().
+
+// GCC 12's AVX-512 intrinsics start results from _mm512_undefined_*(),
+// which its -Wmaybe-uninitialized reports wherever they are inlined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "tributary/core/numbers.h"
+#include "tributary/core/shortest_float_internal.h"
+
+namespace tributary::shortest_float_internal {
+
+#if defined(__x86_64__)
+
+namespace {
+
+#define TRIB_AVX512 __attribute__((target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl")))
+
+// ---------------------------------------------------------------------------
+// Constants of the vector stage, checked against the scalar ones.
+
+// Schubfach's g per table index q - kQMin, 8-byte entries for the gathers.
+constexpr std::array<uint64_t, 254> MakeGTable() {
+  std::array<uint64_t, 254> t{};
+  for (size_t i = 0; i < t.size(); ++i) t[i] = kExponents[i].g;
+  return t;
+}
+alignas(64) constexpr std::array<uint64_t, 254> kG = MakeGTable();
+
+// k and h from q with 32-bit multiplications, and h's range, which the
+// products below rely on.
+constexpr int VectorK(int q) { return (q * 78913) >> 18; }
+constexpr int VectorH(int q) { return q + ((-VectorK(q) * 1741647) >> 19) + 33; }
+constexpr bool VectorKHMatch() {
+  for (int i = 0; i < 254; ++i) {
+    const int q = kQMin + i;
+    if (VectorK(q) != kExponents[static_cast<size_t>(i)].k) return false;
+    if (VectorH(q) != kExponents[static_cast<size_t>(i)].h) return false;
+    if (VectorH(q) < 28 || VectorH(q) > 36) return false;
+  }
+  return true;
+}
+static_assert(VectorKHMatch());
+
+// ---------------------------------------------------------------------------
+// Shapes.
+
+// A float's slot: bytes 0-7 the eight digits after the first (values 0-9,
+// most significant first), byte 8 the first digit, bytes 9 and 10 the
+// decimal exponent's two digits.
+constexpr int kSlotRest = 0;
+constexpr int kSlotFirst = 8;
+constexpr int kSlotExpTens = 9;
+constexpr int kSlotExpOnes = 10;
+
+// Text = shuffle(slot, ctrl) | orc: a digit takes its slot byte and ORs in
+// '0'; a fixed character takes zero (ctrl 0x80) and ORs in itself. ctrl[15]
+// holds the text's length with its comma, without the sign (at most 15, so
+// byte 15 is never part of the text).
+struct alignas(32) Shape {
+  std::array<uint8_t, 16> ctrl;
+  std::array<uint8_t, 16> orc;
+};
+static_assert(sizeof(Shape) == 32);
+
+constexpr int kShapeXMin = -5;  // this and below: scientific, negative exponent
+constexpr int kShapeXMax = 14;  // this and above: scientific, positive exponent
+constexpr int kShapeCount = (kShapeXMax - kShapeXMin + 1) * 9;
+
+// The layout of m significant digits with first-digit exponent x, by the rules
+// of WriteDecimal in shortest_float.cc (plain when no longer than scientific;
+// integers of q <= 0 only, so never the exact-integer case).
+constexpr Shape MakeShape(int x, int m) {
+  Shape s{};
+  int len = 0;
+  auto put_char = [&](char c) {
+    s.ctrl[static_cast<size_t>(len)] = 0x80;
+    s.orc[static_cast<size_t>(len)] = static_cast<uint8_t>(c);
+    ++len;
+  };
+  auto put_slot = [&](int byte) {
+    s.ctrl[static_cast<size_t>(len)] = static_cast<uint8_t>(byte);
+    s.orc[static_cast<size_t>(len)] = '0';
+    ++len;
+  };
+  auto put_digit = [&](int i) { put_slot(i == 0 ? kSlotFirst : kSlotRest + i - 1); };
+  bool scientific = false;
+  if (x < 0) {
+    if (x >= -4 + (m == 1 ? 1 : 0)) {
+      put_char('0');
+      put_char('.');
+      for (int i = 0; i < -x - 1; ++i) put_char('0');
+      for (int i = 0; i < m; ++i) put_digit(i);
+    } else {
+      scientific = true;
+    }
+  } else if (m > x + 1) {
+    for (int i = 0; i <= x; ++i) put_digit(i);
+    put_char('.');
+    for (int i = x + 1; i < m; ++i) put_digit(i);
+  } else if (x + 1 <= m + (m > 1 ? 1 : 0) + 4) {
+    for (int i = 0; i < m; ++i) put_digit(i);
+    for (int i = m; i <= x; ++i) put_char('0');
+  } else {
+    scientific = true;
+  }
+  if (scientific) {
+    put_digit(0);
+    if (m > 1) {
+      put_char('.');
+      for (int i = 1; i < m; ++i) put_digit(i);
+    }
+    put_char('e');
+    put_char(x < 0 ? '-' : '+');
+    put_slot(kSlotExpTens);
+    put_slot(kSlotExpOnes);
+  }
+  put_char(',');
+  for (int i = len; i < 16; ++i) {
+    s.ctrl[static_cast<size_t>(i)] = 0x80;
+    s.orc[static_cast<size_t>(i)] = 0;
+  }
+  s.ctrl[15] = static_cast<uint8_t>(len);
+  return s;
+}
+
+constexpr std::array<Shape, kShapeCount> MakeShapes() {
+  std::array<Shape, kShapeCount> t{};
+  for (int x = kShapeXMin; x <= kShapeXMax; ++x) {
+    for (int m = 1; m <= 9; ++m) {
+      t[static_cast<size_t>((x - kShapeXMin) * 9 + m - 1)] = MakeShape(x, m);
+    }
+  }
+  return t;
+}
+alignas(64) constexpr std::array<Shape, kShapeCount> kShapes = MakeShapes();
+
+constexpr bool ShapesFit() {
+  for (const Shape& s : kShapes) {
+    if (s.ctrl[15] > 15) return false;
+  }
+  return true;
+}
+static_assert(ShapesFit(), "a text and its comma must leave byte 15 free");
+
+// ---------------------------------------------------------------------------
+// Stage 1.
+
+// What stage 1 leaves for stage 2.
+struct Group {
+  alignas(64) uint8_t slots[16][16];
+  // Byte offset of the float's shape in kShapes, plus 1 if it is negative.
+  alignas(64) uint32_t words[16];
+  uint32_t scalar;  // bit i: float i is written by FormatFloat
+};
+
+// floor(a * m / 2^32) per 32-bit lane.
+TRIB_AVX512 inline __m512i MulHi32(__m512i a, __m512i m) {
+  const __m512i even = _mm512_srli_epi64(_mm512_mul_epu32(a, m), 32);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
+  return _mm512_mask_blend_epi32(0xAAAA, even, odd);
+}
+
+// RoundToOdd(g * (x << h)) of shortest_float.cc per 64-bit lane: with
+// P = g * x (at most 63 + 27 bits), x1 = P >> (64 - h) and the result is
+// x1 >> 31, made odd if x1's low 32 bits are not all zero. P is built from
+// g's two halves; since 28 <= 64 - h <= 31, x1 = (P >> 28) >> (36 - h).
+TRIB_AVX512 inline __m512i RoundToOdd8(__m512i g, __m512i g_high, __m512i x, __m512i shift) {
+  const __m512i a = _mm512_mul_epu32(g_high, x);
+  const __m512i b = _mm512_mul_epu32(g, x);
+  const __m512i hi = _mm512_add_epi64(a, _mm512_srli_epi64(b, 32));  // P >> 32
+  const __m512i p28 = _mm512_or_si512(
+      _mm512_slli_epi64(hi, 4), _mm512_and_si512(_mm512_srli_epi64(b, 28), _mm512_set1_epi64(0xF)));
+  const __m512i x1 = _mm512_srlv_epi64(p28, shift);
+  const __m512i vbp = _mm512_srli_epi64(x1, 31);
+  const __mmask8 sticky = _mm512_test_epi64_mask(x1, _mm512_set1_epi64(0xFFFFFFFF));
+  return _mm512_mask_or_epi64(vbp, sticky, vbp, _mm512_set1_epi64(1));
+}
+
+// ToDecimal's significand for 8 floats c * 2^q of regular spacing: c, g and
+// 36 - h per 64-bit lane. The same choice as ToDecimal, with masks.
+TRIB_AVX512 inline __m512i Schubfach8(__m512i c, __m512i g, __m512i shift) {
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512i g_high = _mm512_srli_epi64(g, 32);
+  const __m512i cb = _mm512_slli_epi64(c, 2);
+  const __m512i vb = RoundToOdd8(g, g_high, cb, shift);
+  const __m512i vbl = RoundToOdd8(g, g_high, _mm512_sub_epi64(cb, _mm512_set1_epi64(2)), shift);
+  const __m512i vbr = RoundToOdd8(g, g_high, _mm512_add_epi64(cb, _mm512_set1_epi64(2)), shift);
+  const __m512i odd = _mm512_and_si512(c, one);
+
+  const __m512i s = _mm512_srli_epi64(vb, 2);
+  const __m512i sp = _mm512_srli_epi64(_mm512_mul_epu32(s, _mm512_set1_epi64(1717986919)), 34);
+  const __m512i sp10 = _mm512_add_epi64(_mm512_slli_epi64(sp, 3), _mm512_slli_epi64(sp, 1));
+  const __m512i tp10 = _mm512_add_epi64(sp10, _mm512_set1_epi64(10));
+  const __m512i low = _mm512_add_epi64(vbl, odd);
+  const __mmask8 upin = _mm512_cmple_epu64_mask(low, _mm512_slli_epi64(sp10, 2));
+  const __mmask8 wpin =
+      _mm512_cmple_epu64_mask(_mm512_add_epi64(_mm512_slli_epi64(tp10, 2), odd), vbr);
+  const __mmask8 shorter = static_cast<__mmask8>(
+      _mm512_cmpge_epu64_mask(s, _mm512_set1_epi64(10)) & (upin ^ wpin));
+  const __m512i short_pick = _mm512_mask_blend_epi64(upin, tp10, sp10);
+
+  const __m512i s4 = _mm512_slli_epi64(s, 2);
+  const __mmask8 uin = _mm512_cmple_epu64_mask(low, s4);
+  const __mmask8 win = _mm512_cmple_epu64_mask(
+      _mm512_add_epi64(_mm512_add_epi64(s4, _mm512_set1_epi64(4)), odd), vbr);
+  const __m512i mid = _mm512_add_epi64(s4, _mm512_set1_epi64(2));
+  const __mmask8 closer_t = static_cast<__mmask8>(
+      _mm512_cmpgt_epu64_mask(vb, mid) |
+      (_mm512_cmpeq_epu64_mask(vb, mid) & _mm512_test_epi64_mask(s, one)));
+  const __mmask8 pick_t = static_cast<__mmask8>(win & (static_cast<__mmask8>(~uin) | closer_t));
+  const __m512i long_pick = _mm512_mask_add_epi64(s, pick_t, s, one);
+  return _mm512_mask_blend_epi64(shorter, long_pick, short_pick);
+}
+
+// The eight digits of each 32-bit pair (v / 10^4, v % 10^4) per 64-bit
+// lane, as byte values, most significant in the lowest byte (the vector form
+// of EightDigitValues).
+TRIB_AVX512 inline __m512i EightDigits(__m512i pairs) {
+  const __m512i q100 = _mm512_srli_epi32(_mm512_mullo_epi32(pairs, _mm512_set1_epi32(5243)), 19);
+  const __m512i y = _mm512_or_si512(
+      q100, _mm512_slli_epi32(
+                _mm512_sub_epi32(pairs, _mm512_mullo_epi32(q100, _mm512_set1_epi32(100))), 16));
+  const __m512i q10 = _mm512_srli_epi16(_mm512_mullo_epi16(y, _mm512_set1_epi16(103)), 10);
+  return _mm512_or_si512(
+      q10, _mm512_slli_epi16(_mm512_sub_epi16(y, _mm512_mullo_epi16(q10, _mm512_set1_epi16(10))), 8));
+}
+
+// Packs two vectors of 8 64-bit lanes into one of 16 32-bit lanes.
+TRIB_AVX512 inline __m512i Narrow(__m512i lo, __m512i hi) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),
+                            _mm512_cvtepi64_epi32(hi), 1);
+}
+
+TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
+  const __mmask16 live = count >= 16 ? __mmask16{0xFFFF}
+                                     : static_cast<__mmask16>((1u << count) - 1);
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i bits = _mm512_maskz_loadu_epi32(live, src);
+  const __m512i sign = _mm512_srli_epi32(bits, 31);
+  const __m512i bq = _mm512_and_si512(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(0xFF));
+  const __m512i t = _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFF));
+  const __mmask16 normal = _mm512_test_epi32_mask(bq, bq);
+  const __m512i c = _mm512_mask_or_epi32(t, normal, t, _mm512_set1_epi32(static_cast<int>(kCMin)));
+  // Table index q - kQMin, q, and Schubfach's k and h.
+  // (NaN and infinities, bq = 255, take the last entry; FormatFloat writes them.)
+  const __m512i index = _mm512_min_epu32(_mm512_sub_epi32(_mm512_max_epu32(bq, one), one),
+                                         _mm512_set1_epi32(253));
+  const __m512i q = _mm512_add_epi32(index, _mm512_set1_epi32(kQMin));
+  __m512i k = _mm512_srai_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(78913)), 18);
+  const __m512i h = _mm512_add_epi32(
+      _mm512_add_epi32(q, _mm512_srai_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), k),
+                                                               _mm512_set1_epi32(1741647)),
+                                            19)),
+      _mm512_set1_epi32(33));
+  const __m512i shift = _mm512_sub_epi32(_mm512_set1_epi32(36), h);
+
+  const __m256i index_lo = _mm512_castsi512_si256(index);
+  const __m256i index_hi = _mm512_extracti64x4_epi64(index, 1);
+  const __m512i g_lo = _mm512_i32gather_epi64(index_lo, kG.data(), 8);
+  const __m512i g_hi = _mm512_i32gather_epi64(index_hi, kG.data(), 8);
+  const __m512i f_lo = Schubfach8(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(c)), g_lo,
+                                  _mm512_cvtepu32_epi64(_mm512_castsi512_si256(shift)));
+  const __m512i f_hi = Schubfach8(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(c, 1)), g_hi,
+                                  _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(shift, 1)));
+  __m512i f = Narrow(f_lo, f_hi);
+
+  // Integers below 2^24 are their own decimal: 0 < -q < 24 and c's low -q
+  // bits zero. Zero is f = 0, k = 1 (one digit "0", exponent 0).
+  const __m512i mq = _mm512_sub_epi32(_mm512_set1_epi32(150), bq);
+  const __mmask16 small_exp = _mm512_cmplt_epu32_mask(_mm512_sub_epi32(bq, _mm512_set1_epi32(127)),
+                                                      _mm512_set1_epi32(23));
+  const __mmask16 integer = static_cast<__mmask16>(
+      small_exp & _mm512_testn_epi32_mask(
+                      _mm512_sllv_epi32(c, _mm512_sub_epi32(_mm512_set1_epi32(32), mq)),
+                      _mm512_set1_epi32(-1)));
+  f = _mm512_mask_mov_epi32(f, integer, _mm512_srlv_epi32(c, mq));
+  k = _mm512_maskz_mov_epi32(static_cast<__mmask16>(~integer), k);
+  const __mmask16 zero = _mm512_testn_epi32_mask(bits, _mm512_set1_epi32(0x7FFFFFFF));
+  f = _mm512_maskz_mov_epi32(static_cast<__mmask16>(~zero), f);
+  k = _mm512_mask_mov_epi32(k, zero, one);
+
+  // Digits: n of them in f; f9 = f scaled to nine digits.
+  const __m512i pow10 = _mm512_setr_epi32(1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                          100000000, 1000000000, 0, 0, 0, 0, 0, 0);
+  const __m512i width = _mm512_sub_epi32(_mm512_set1_epi32(32), _mm512_lzcnt_epi32(f));
+  const __m512i approx = _mm512_srli_epi32(_mm512_mullo_epi32(width, _mm512_set1_epi32(1233)), 12);
+  const __m512i n = _mm512_mask_add_epi32(
+      approx, _mm512_cmpge_epu32_mask(f, _mm512_permutexvar_epi32(approx, pow10)), approx, one);
+  const __m512i f9 = _mm512_mullo_epi32(
+      f, _mm512_permutexvar_epi32(_mm512_sub_epi32(_mm512_set1_epi32(9), n), pow10));
+  const __m512i first = _mm512_srli_epi32(MulHi32(f9, _mm512_set1_epi32(static_cast<int>(2882303762u))), 26);
+  const __m512i rest = _mm512_sub_epi32(f9, _mm512_mullo_epi32(first, _mm512_set1_epi32(100000000)));
+  const __m512i rest_hi = _mm512_srli_epi32(MulHi32(rest, _mm512_set1_epi32(static_cast<int>(3518437209u))), 13);
+  const __m512i rest_lo = _mm512_sub_epi32(rest, _mm512_mullo_epi32(rest_hi, _mm512_set1_epi32(10000)));
+  const __m512i digits0 = EightDigits(_mm512_permutex2var_epi32(
+      rest_hi, _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), rest_lo));
+  const __m512i digits1 = EightDigits(_mm512_permutex2var_epi32(
+      rest_hi, _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), rest_lo));
+  // Significant digits: 9 less the trailing zeros (the high zero bytes).
+  const __m512i m = _mm512_sub_epi32(
+      _mm512_set1_epi32(9), _mm512_srli_epi32(Narrow(_mm512_lzcnt_epi64(digits0),
+                                                      _mm512_lzcnt_epi64(digits1)), 3));
+  const __m512i x = _mm512_sub_epi32(_mm512_add_epi32(k, n), one);
+  const __m512i abs_x = _mm512_abs_epi32(x);
+  const __m512i exp_tens = _mm512_srli_epi32(_mm512_mullo_epi32(abs_x, _mm512_set1_epi32(205)), 11);
+  const __m512i exp_ones = _mm512_sub_epi32(abs_x, _mm512_mullo_epi32(exp_tens, _mm512_set1_epi32(10)));
+  const __m512i meta = _mm512_or_si512(
+      first, _mm512_or_si512(_mm512_slli_epi32(exp_tens, 8), _mm512_slli_epi32(exp_ones, 16)));
+  const __m512i meta0 = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(meta));
+  const __m512i meta1 = _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(meta, 1));
+  const __m512i pair_lo = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+  const __m512i pair_hi = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+  _mm512_store_si512(out->slots[0], _mm512_permutex2var_epi64(digits0, pair_lo, meta0));
+  _mm512_store_si512(out->slots[4], _mm512_permutex2var_epi64(digits0, pair_hi, meta0));
+  _mm512_store_si512(out->slots[8], _mm512_permutex2var_epi64(digits1, pair_lo, meta1));
+  _mm512_store_si512(out->slots[12], _mm512_permutex2var_epi64(digits1, pair_hi, meta1));
+
+  const __m512i xc = _mm512_sub_epi32(
+      _mm512_min_epi32(_mm512_max_epi32(x, _mm512_set1_epi32(kShapeXMin)), _mm512_set1_epi32(kShapeXMax)),
+      _mm512_set1_epi32(kShapeXMin));
+  const __m512i shape = _mm512_add_epi32(_mm512_mullo_epi32(xc, _mm512_set1_epi32(9)),
+                                         _mm512_sub_epi32(m, one));
+  _mm512_store_si512(out->words, _mm512_or_si512(_mm512_slli_epi32(shape, 5), sign));
+
+  // For FormatFloat: NaN and infinities; powers of two above the smallest
+  // normal that are not integers below 2^24 (their rounding interval is
+  // narrower below than above); integers of 2^24 and more (0 < q <= 40)
+  // in plain notation, which are printed exactly rather than shortest.
+  const __mmask16 non_finite = _mm512_cmpeq_epi32_mask(bq, _mm512_set1_epi32(0xFF));
+  const __mmask16 lopsided = static_cast<__mmask16>(
+      _mm512_testn_epi32_mask(t, t) & _mm512_cmpge_epu32_mask(bq, _mm512_set1_epi32(2)) & ~integer);
+  const __m512i x1 = _mm512_add_epi32(x, one);
+  const __m512i m_limit = _mm512_mask_add_epi32(_mm512_add_epi32(m, _mm512_set1_epi32(4)),
+                                                _mm512_cmpgt_epi32_mask(m, one),
+                                                _mm512_add_epi32(m, _mm512_set1_epi32(4)), one);
+  const __mmask16 exact = static_cast<__mmask16>(
+      _mm512_cmplt_epu32_mask(_mm512_sub_epi32(bq, _mm512_set1_epi32(151)), _mm512_set1_epi32(40)) &
+      _mm512_cmpge_epi32_mask(x, _mm512_setzero_si512()) & _mm512_cmple_epi32_mask(m, x1) &
+      _mm512_cmple_epi32_mask(x1, m_limit));
+  out->scalar = static_cast<uint32_t>((non_finite | lopsided | exact) & live);
+}
+
+// ---------------------------------------------------------------------------
+// Stage 2.
+
+TRIB_AVX512 inline char* WriteShaped(const Group& group, size_t i, char* out) {
+  const uint32_t word = group.words[i];
+  const uint32_t sign = word & 1;
+  const uint8_t* shape = reinterpret_cast<const uint8_t*>(kShapes.data()) + (word & ~31u);
+  const __m128i slot = _mm_load_si128(reinterpret_cast<const __m128i*>(group.slots[i]));
+  const __m128i text =
+      _mm_or_si128(_mm_shuffle_epi8(slot, _mm_load_si128(reinterpret_cast<const __m128i*>(shape))),
+                   _mm_load_si128(reinterpret_cast<const __m128i*>(shape + 16)));
+  *out = '-';
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + sign), text);
+  return out + sign + shape[15];
+}
+
+TRIB_AVX512 char* WriteGroup(const Group& group, const float* src, size_t count, char* out) {
+  if (group.scalar == 0) {
+    for (size_t i = 0; i < count; ++i) out = WriteShaped(group, i, out);
+    return out;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if ((group.scalar >> i) & 1) {
+      out += FormatFloat(src[i], out);
+      *out++ = ',';
+    } else {
+      out = WriteShaped(group, i, out);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TRIB_AVX512 char* FormatFloatListAvx512(std::span<const float> v, char* out) {
+  if (v.empty()) return out;
+  Group group;
+  for (size_t base = 0; base < v.size(); base += 16) {
+    const size_t count = std::min<size_t>(16, v.size() - base);
+    Decimals(v.data() + base, count, &group);
+    out = WriteGroup(group, v.data() + base, count, out);
+  }
+  return out - 1;  // the comma after the last float
+}
+
+bool Avx512FloatListSupported() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+}
+
+#else  // not x86-64
+
+char* FormatFloatListAvx512(std::span<const float> v, char* out) {
+  return FormatFloatListScalar(v, out);
+}
+
+bool Avx512FloatListSupported() { return false; }
+
+#endif
+
+}  // namespace tributary::shortest_float_internal
