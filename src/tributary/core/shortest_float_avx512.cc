@@ -76,7 +76,7 @@ constexpr bool VectorKHMatch() {
     const int q = kQMin + i;
     if (VectorK(q) != kExponents[static_cast<size_t>(i)].k) return false;
     if (VectorH(q) != kExponents[static_cast<size_t>(i)].h) return false;
-    if (VectorH(q) < 28 || VectorH(q) > 36) return false;
+    if (VectorH(q) < 33 || VectorH(q) > 36) return false;
   }
   return true;
 }
@@ -201,56 +201,61 @@ TRIB_AVX512 inline __m512i MulHi32(__m512i a, __m512i m) {
   return _mm512_mask_blend_epi32(0xAAAA, even, odd);
 }
 
-// RoundToOdd(g * (x << h)) of shortest_float.cc per 64-bit lane: with
-// P = g * x (at most 63 + 27 bits), x1 = P >> (64 - h) and the result is
-// x1 >> 31, made odd if x1's low 32 bits are not all zero. P is built from
-// g's two halves; since 28 <= 64 - h <= 31, x1 = (P >> 28) >> (36 - h).
-TRIB_AVX512 inline __m512i RoundToOdd8(__m512i g, __m512i g_high, __m512i x, __m512i shift) {
+// RoundToOdd(g * (cbx << h)) of shortest_float.cc per 64-bit lane, with
+// x = cbx << (h - 33) in the lane's low 32 bits (below 2^29) and g_high =
+// g >> 32. With P = g * x, the rounded product's x1 is P >> 31, and the
+// result is x1 >> 31 = P >> 62, made odd if x1's low 32 bits (P's bits 31 to
+// 62) are not all zero. P is built from g's two halves.
+TRIB_AVX512 inline __m512i RoundToOdd8(__m512i g, __m512i g_high, __m512i x) {
   const __m512i a = _mm512_mul_epu32(g_high, x);
   const __m512i b = _mm512_mul_epu32(g, x);
   const __m512i hi = _mm512_add_epi64(a, _mm512_srli_epi64(b, 32));  // P >> 32
-  const __m512i p28 = _mm512_or_si512(
-      _mm512_slli_epi64(hi, 4), _mm512_and_si512(_mm512_srli_epi64(b, 28), _mm512_set1_epi64(0xF)));
-  const __m512i x1 = _mm512_srlv_epi64(p28, shift);
-  const __m512i vbp = _mm512_srli_epi64(x1, 31);
-  const __mmask8 sticky = _mm512_test_epi64_mask(x1, _mm512_set1_epi64(0xFFFFFFFF));
+  // P's bits 32-62 are hi's bits 0-30; its bit 31 is b's.
+  const __m512i low_bits = _mm512_ternarylogic_epi64(_mm512_set1_epi64(0x7FFFFFFF), hi, b, 0xCA);
+  const __mmask8 sticky = _mm512_test_epi64_mask(low_bits, _mm512_set1_epi64(0xFFFFFFFF));
+  const __m512i vbp = _mm512_srli_epi64(hi, 30);
   return _mm512_mask_or_epi64(vbp, sticky, vbp, _mm512_set1_epi64(1));
 }
 
-// ToDecimal's significand for 8 floats c * 2^q of regular spacing: c, g and
-// 36 - h per 64-bit lane. The same choice as ToDecimal, with masks.
-TRIB_AVX512 inline __m512i Schubfach8(__m512i c, __m512i g, __m512i shift) {
-  const __m512i one = _mm512_set1_epi64(1);
-  const __m512i g_high = _mm512_srli_epi64(g, 32);
-  const __m512i cb = _mm512_slli_epi64(c, 2);
-  const __m512i vb = RoundToOdd8(g, g_high, cb, shift);
-  const __m512i vbl = RoundToOdd8(g, g_high, _mm512_sub_epi64(cb, _mm512_set1_epi64(2)), shift);
-  const __m512i vbr = RoundToOdd8(g, g_high, _mm512_add_epi64(cb, _mm512_set1_epi64(2)), shift);
+// RoundToOdd for 16 floats: the even ones in the low halves of the 64-bit
+// lanes, the odd ones in the high halves, as the multiplications take them.
+// g_even and g_odd are the floats' g, in 64-bit lanes.
+TRIB_AVX512 inline __m512i RoundToOdd16(__m512i g_even, __m512i g_odd, __m512i x) {
+  const __m512i even = RoundToOdd8(g_even, _mm512_srli_epi64(g_even, 32), x);
+  const __m512i odd = RoundToOdd8(g_odd, _mm512_srli_epi64(g_odd, 32), _mm512_srli_epi64(x, 32));
+  return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+}
+
+// ToDecimal's significand for 16 floats c * 2^q of regular spacing, from the
+// three rounded products; the same choice as ToDecimal, with masks. All
+// values fit 32 bits: vb < 2^30.
+TRIB_AVX512 inline __m512i ChooseSignificand(__m512i c, __m512i vb, __m512i vbl, __m512i vbr) {
+  const __m512i one = _mm512_set1_epi32(1);
   const __m512i odd = _mm512_and_si512(c, one);
+  const __m512i s = _mm512_srli_epi32(vb, 2);
+  const __m512i sp = _mm512_srli_epi32(MulHi32(s, _mm512_set1_epi32(static_cast<int>(0xCCCCCCCDu))), 3);
+  const __m512i sp10 = _mm512_add_epi32(_mm512_slli_epi32(sp, 3), _mm512_slli_epi32(sp, 1));
+  const __m512i tp10 = _mm512_add_epi32(sp10, _mm512_set1_epi32(10));
+  const __m512i low = _mm512_add_epi32(vbl, odd);
+  const __mmask16 upin = _mm512_cmple_epu32_mask(low, _mm512_slli_epi32(sp10, 2));
+  const __mmask16 wpin =
+      _mm512_cmple_epu32_mask(_mm512_add_epi32(_mm512_slli_epi32(tp10, 2), odd), vbr);
+  const __mmask16 shorter = static_cast<__mmask16>(
+      _mm512_cmpge_epu32_mask(s, _mm512_set1_epi32(10)) & (upin ^ wpin));
+  const __m512i short_pick = _mm512_mask_blend_epi32(upin, tp10, sp10);
 
-  const __m512i s = _mm512_srli_epi64(vb, 2);
-  const __m512i sp = _mm512_srli_epi64(_mm512_mul_epu32(s, _mm512_set1_epi64(1717986919)), 34);
-  const __m512i sp10 = _mm512_add_epi64(_mm512_slli_epi64(sp, 3), _mm512_slli_epi64(sp, 1));
-  const __m512i tp10 = _mm512_add_epi64(sp10, _mm512_set1_epi64(10));
-  const __m512i low = _mm512_add_epi64(vbl, odd);
-  const __mmask8 upin = _mm512_cmple_epu64_mask(low, _mm512_slli_epi64(sp10, 2));
-  const __mmask8 wpin =
-      _mm512_cmple_epu64_mask(_mm512_add_epi64(_mm512_slli_epi64(tp10, 2), odd), vbr);
-  const __mmask8 shorter = static_cast<__mmask8>(
-      _mm512_cmpge_epu64_mask(s, _mm512_set1_epi64(10)) & (upin ^ wpin));
-  const __m512i short_pick = _mm512_mask_blend_epi64(upin, tp10, sp10);
-
-  const __m512i s4 = _mm512_slli_epi64(s, 2);
-  const __mmask8 uin = _mm512_cmple_epu64_mask(low, s4);
-  const __mmask8 win = _mm512_cmple_epu64_mask(
-      _mm512_add_epi64(_mm512_add_epi64(s4, _mm512_set1_epi64(4)), odd), vbr);
-  const __m512i mid = _mm512_add_epi64(s4, _mm512_set1_epi64(2));
-  const __mmask8 closer_t = static_cast<__mmask8>(
-      _mm512_cmpgt_epu64_mask(vb, mid) |
-      (_mm512_cmpeq_epu64_mask(vb, mid) & _mm512_test_epi64_mask(s, one)));
-  const __mmask8 pick_t = static_cast<__mmask8>(win & (static_cast<__mmask8>(~uin) | closer_t));
-  const __m512i long_pick = _mm512_mask_add_epi64(s, pick_t, s, one);
-  return _mm512_mask_blend_epi64(shorter, long_pick, short_pick);
+  const __m512i s4 = _mm512_slli_epi32(s, 2);
+  const __mmask16 uin = _mm512_cmple_epu32_mask(low, s4);
+  const __mmask16 win = _mm512_cmple_epu32_mask(
+      _mm512_add_epi32(_mm512_add_epi32(s4, _mm512_set1_epi32(4)), odd), vbr);
+  const __m512i mid = _mm512_add_epi32(s4, _mm512_set1_epi32(2));
+  const __mmask16 closer_t = static_cast<__mmask16>(
+      _mm512_cmpgt_epu32_mask(vb, mid) |
+      (_mm512_cmpeq_epu32_mask(vb, mid) & _mm512_test_epi32_mask(s, one)));
+  const __mmask16 pick_t =
+      static_cast<__mmask16>(win & (static_cast<__mmask16>(~uin) | closer_t));
+  const __m512i long_pick = _mm512_mask_add_epi32(s, pick_t, s, one);
+  return _mm512_mask_blend_epi32(shorter, long_pick, short_pick);
 }
 
 // The eight digits of each 32-bit pair (v / 10^4, v % 10^4) per 64-bit
@@ -266,10 +271,11 @@ TRIB_AVX512 inline __m512i EightDigits(__m512i pairs) {
       q10, _mm512_slli_epi16(_mm512_sub_epi16(y, _mm512_mullo_epi16(q10, _mm512_set1_epi16(10))), 8));
 }
 
-// Packs two vectors of 8 64-bit lanes into one of 16 32-bit lanes.
+// Packs two vectors of 8 64-bit lanes into one of 16 32-bit lanes (the low
+// halves).
 TRIB_AVX512 inline __m512i Narrow(__m512i lo, __m512i hi) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),
-                            _mm512_cvtepi64_epi32(hi), 1);
+  return _mm512_permutex2var_epi32(
+      lo, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi);
 }
 
 TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
@@ -293,17 +299,19 @@ TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
                                                                _mm512_set1_epi32(1741647)),
                                             19)),
       _mm512_set1_epi32(33));
-  const __m512i shift = _mm512_sub_epi32(_mm512_set1_epi32(36), h);
+  // The three multipliers c * 4 - 2, c * 4, c * 4 + 2, shifted left by h - 33.
+  const __m512i sh = _mm512_sub_epi32(h, _mm512_set1_epi32(33));
+  const __m512i x_mid = _mm512_sllv_epi32(_mm512_slli_epi32(c, 2), sh);
+  const __m512i x_step = _mm512_sllv_epi32(_mm512_set1_epi32(2), sh);
+  const __m512i x_low = _mm512_sub_epi32(x_mid, x_step);
+  const __m512i x_high = _mm512_add_epi32(x_mid, x_step);
 
-  const __m256i index_lo = _mm512_castsi512_si256(index);
-  const __m256i index_hi = _mm512_extracti64x4_epi64(index, 1);
-  const __m512i g_lo = _mm512_i32gather_epi64(index_lo, kG.data(), 8);
-  const __m512i g_hi = _mm512_i32gather_epi64(index_hi, kG.data(), 8);
-  const __m512i f_lo = Schubfach8(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(c)), g_lo,
-                                  _mm512_cvtepu32_epi64(_mm512_castsi512_si256(shift)));
-  const __m512i f_hi = Schubfach8(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(c, 1)), g_hi,
-                                  _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(shift, 1)));
-  __m512i f = Narrow(f_lo, f_hi);
+  const __m512i g_even = _mm512_i32gather_epi64(_mm512_cvtepi64_epi32(index), kG.data(), 8);
+  const __m512i g_odd =
+      _mm512_i32gather_epi64(_mm512_cvtepi64_epi32(_mm512_srli_epi64(index, 32)), kG.data(), 8);
+  __m512i f = ChooseSignificand(c, RoundToOdd16(g_even, g_odd, x_mid),
+                                RoundToOdd16(g_even, g_odd, x_low),
+                                RoundToOdd16(g_even, g_odd, x_high));
 
   // Integers below 2^24 are their own decimal: 0 < -q < 24 and c's low -q
   // bits zero. Zero is f = 0, k = 1 (one digit "0", exponent 0).
