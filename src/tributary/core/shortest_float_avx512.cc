@@ -14,8 +14,9 @@
 //    constant (the '0', '.', 'e', sign and comma characters), so the text is
 //    one shuffle, one OR and one 16-byte store, and no branch. The shapes
 //    are computed at compile time from the same layout rules WriteDecimal
-//    follows: for each decimal exponent from -5 (standing for every smaller
-//    one, all scientific) to 14 (every larger one) and each digit count.
+//    follows: for each sign, each decimal exponent from -5 (standing for
+//    every smaller one, all scientific) to 14 (every larger one) and each
+//    digit count.
 //
 // The few floats the vector stage does not handle (NaN and infinities, the
 // powers of two whose rounding interval is lopsided, and integers of 2^24
@@ -23,9 +24,9 @@
 // and written by the scalar FormatFloat.
 //
 // Each float's text and its comma is at most 16 bytes, so the float at index
-// i starts at most 16 i bytes into the output, and its 16-byte store (17 with
-// a sign) ends well inside the n * (kMaxFloatChars + 1) bytes the caller
-// reserved. Every float is written with a comma after it; the last one is
+// i starts at most 16 i bytes into the output, and its 16-byte store ends
+// inside the n * (kMaxFloatChars + 1) bytes the caller reserved (FormatFloat,
+// for the others, touches at most kMaxFloatChars + 1 bytes). Every float is written with a comma after it; the last one is
 // dropped from the returned end.
 //
 // The code is compiled for AVX-512 with a function attribute only; the rest
@@ -94,9 +95,8 @@ constexpr int kSlotExpTens = 9;
 constexpr int kSlotExpOnes = 10;
 
 // Text = shuffle(slot, ctrl) | orc: a digit takes its slot byte and ORs in
-// '0'; a fixed character takes zero (ctrl 0x80) and ORs in itself. ctrl[15]
-// holds the text's length with its comma, without the sign (at most 15, so
-// byte 15 is never part of the text).
+// '0'; a fixed character takes zero (ctrl 0x80) and ORs in itself. The text
+// with its comma is at most 16 bytes ("-1.17549435e-38,").
 struct alignas(32) Shape {
   std::array<uint8_t, 16> ctrl;
   std::array<uint8_t, 16> orc;
@@ -105,12 +105,19 @@ static_assert(sizeof(Shape) == 32);
 
 constexpr int kShapeXMin = -5;  // this and below: scientific, negative exponent
 constexpr int kShapeXMax = 14;  // this and above: scientific, positive exponent
-constexpr int kShapeCount = (kShapeXMax - kShapeXMin + 1) * 9;
+// Shape number ((x - kShapeXMin) * 9 + m - 1) * 2 + sign.
+constexpr int kShapeCount = (kShapeXMax - kShapeXMin + 1) * 9 * 2;
+
+struct ShapeAndLength {
+  Shape shape;
+  int length;  // with the comma
+};
 
 // The layout of m significant digits with first-digit exponent x, by the rules
 // of WriteDecimal in shortest_float.cc (plain when no longer than scientific;
-// integers of q <= 0 only, so never the exact-integer case).
-constexpr Shape MakeShape(int x, int m) {
+// integers of q <= 0 only, so never the exact-integer case), with a '-'
+// first if negative.
+constexpr ShapeAndLength MakeShape(int x, int m, bool negative) {
   Shape s{};
   int len = 0;
   auto put_char = [&](char c) {
@@ -124,6 +131,7 @@ constexpr Shape MakeShape(int x, int m) {
     ++len;
   };
   auto put_digit = [&](int i) { put_slot(i == 0 ? kSlotFirst : kSlotRest + i - 1); };
+  if (negative) put_char('-');
   bool scientific = false;
   if (x < 0) {
     if (x >= -4 + (m == 1 ? 1 : 0)) {
@@ -156,32 +164,36 @@ constexpr Shape MakeShape(int x, int m) {
     put_slot(kSlotExpOnes);
   }
   put_char(',');
-  for (int i = len; i < 16; ++i) {
-    s.ctrl[static_cast<size_t>(i)] = 0x80;
-    s.orc[static_cast<size_t>(i)] = 0;
-  }
-  s.ctrl[15] = static_cast<uint8_t>(len);
-  return s;
+  const int length = len;
+  while (len < 16) put_char('\0');  // never part of the text
+  return {s, length};
+}
+
+constexpr ShapeAndLength MakeShapeNumber(size_t i) {
+  const int key = static_cast<int>(i / 2);
+  return MakeShape(key / 9 + kShapeXMin, key % 9 + 1, i % 2 != 0);
 }
 
 constexpr std::array<Shape, kShapeCount> MakeShapes() {
   std::array<Shape, kShapeCount> t{};
-  for (int x = kShapeXMin; x <= kShapeXMax; ++x) {
-    for (int m = 1; m <= 9; ++m) {
-      t[static_cast<size_t>((x - kShapeXMin) * 9 + m - 1)] = MakeShape(x, m);
-    }
-  }
+  for (size_t i = 0; i < t.size(); ++i) t[i] = MakeShapeNumber(i).shape;
+  return t;
+}
+constexpr std::array<uint8_t, kShapeCount> MakeShapeLengths() {
+  std::array<uint8_t, kShapeCount> t{};
+  for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<uint8_t>(MakeShapeNumber(i).length);
   return t;
 }
 alignas(64) constexpr std::array<Shape, kShapeCount> kShapes = MakeShapes();
+alignas(64) constexpr std::array<uint8_t, kShapeCount> kShapeLengths = MakeShapeLengths();
 
 constexpr bool ShapesFit() {
-  for (const Shape& s : kShapes) {
-    if (s.ctrl[15] > 15) return false;
+  for (uint8_t length : kShapeLengths) {
+    if (length > 16) return false;
   }
   return true;
 }
-static_assert(ShapesFit(), "a text and its comma must leave byte 15 free");
+static_assert(ShapesFit(), "a text and its comma must fit one 16-byte store");
 
 // ---------------------------------------------------------------------------
 // Stage 1.
@@ -189,8 +201,7 @@ static_assert(ShapesFit(), "a text and its comma must leave byte 15 free");
 // What stage 1 leaves for stage 2.
 struct Group {
   alignas(64) uint8_t slots[16][16];
-  // Byte offset of the float's shape in kShapes, plus 1 if it is negative.
-  alignas(64) uint32_t words[16];
+  alignas(64) uint32_t shapes[16];  // shape numbers
   uint32_t scalar;  // bit i: float i is written by FormatFloat
 };
 
@@ -369,7 +380,7 @@ TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
       _mm512_set1_epi32(kShapeXMin));
   const __m512i shape = _mm512_add_epi32(_mm512_mullo_epi32(xc, _mm512_set1_epi32(9)),
                                          _mm512_sub_epi32(m, one));
-  _mm512_store_si512(out->words, _mm512_or_si512(_mm512_slli_epi32(shape, 5), sign));
+  _mm512_store_si512(out->shapes, _mm512_or_si512(_mm512_slli_epi32(shape, 1), sign));
 
   // For FormatFloat: NaN and infinities; powers of two above the smallest
   // normal that are not integers below 2^24 (their rounding interval is
@@ -393,16 +404,14 @@ TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
 // Stage 2.
 
 TRIB_AVX512 inline char* WriteShaped(const Group& group, size_t i, char* out) {
-  const uint32_t word = group.words[i];
-  const uint32_t sign = word & 1;
-  const uint8_t* shape = reinterpret_cast<const uint8_t*>(kShapes.data()) + (word & ~31u);
+  const uint32_t number = group.shapes[i];
+  const Shape& shape = kShapes[number];
   const __m128i slot = _mm_load_si128(reinterpret_cast<const __m128i*>(group.slots[i]));
-  const __m128i text =
-      _mm_or_si128(_mm_shuffle_epi8(slot, _mm_load_si128(reinterpret_cast<const __m128i*>(shape))),
-                   _mm_load_si128(reinterpret_cast<const __m128i*>(shape + 16)));
-  *out = '-';
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + sign), text);
-  return out + sign + shape[15];
+  const __m128i text = _mm_or_si128(
+      _mm_shuffle_epi8(slot, _mm_load_si128(reinterpret_cast<const __m128i*>(shape.ctrl.data()))),
+      _mm_load_si128(reinterpret_cast<const __m128i*>(shape.orc.data())));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), text);
+  return out + kShapeLengths[number];
 }
 
 TRIB_AVX512 char* WriteGroup(const Group& group, const float* src, size_t count, char* out) {
