@@ -34,9 +34,10 @@
 // Avx512FloatListSupported().
 
 // GCC 12's AVX-512 intrinsics start results from _mm512_undefined_*(),
-// which its -Wmaybe-uninitialized reports wherever they are inlined.
+// which its -W(maybe-)uninitialized reports wherever they are inlined.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include <immintrin.h>
@@ -434,11 +435,14 @@ TRIB_AVX512 char* WriteGroup(const Group& group, const float* src, size_t count,
 
 TRIB_AVX512 char* FormatFloatListAvx512(std::span<const float> v, char* out) {
   if (v.empty()) return out;
-  Group group;
-  for (size_t base = 0; base < v.size(); base += 16) {
-    const size_t count = std::min<size_t>(16, v.size() - base);
-    Decimals(v.data() + base, count, &group);
-    out = WriteGroup(group, v.data() + base, count, out);
+  // The next group's decimals are made before this group's texts, so that
+  // the texts' loads find the slots long stored.
+  Group groups[2];
+  const size_t n = v.size();
+  Decimals(v.data(), std::min<size_t>(16, n), &groups[0]);
+  for (size_t base = 0, g = 0; base < n; base += 16, g ^= 1) {
+    if (base + 16 < n) Decimals(v.data() + base + 16, std::min<size_t>(16, n - base - 16), &groups[g ^ 1]);
+    out = WriteGroup(groups[g], v.data() + base, std::min<size_t>(16, n - base), out);
   }
   return out - 1;  // the comma after the last float
 }
