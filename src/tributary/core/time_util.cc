@@ -136,6 +136,46 @@ void AppendTimestamp(int64_t micros, std::string* out) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
+  // Exports write two timestamps per record: digits by hand, not printf,
+  // for the years a record can hold in practice.
+  if (y >= 0 && y <= 9999) {
+    const auto two = [](char* p, unsigned v) {
+      p[0] = static_cast<char>('0' + v / 10);
+      p[1] = static_cast<char>('0' + v % 10);
+    };
+    char buf[27];  // "YYYY-MM-DDTHH:MM:SS.ffffff"
+    const unsigned year = static_cast<unsigned>(y);
+    two(buf, year / 100);
+    two(buf + 2, year % 100);
+    buf[4] = '-';
+    two(buf + 5, m);
+    buf[7] = '-';
+    two(buf + 8, d);
+    buf[10] = 'T';
+    two(buf + 11, static_cast<unsigned>(rem / 3600));
+    buf[13] = ':';
+    two(buf + 14, static_cast<unsigned>((rem / 60) % 60));
+    buf[16] = ':';
+    two(buf + 17, static_cast<unsigned>(rem % 60));
+    size_t n = 19;
+    if (frac != 0) {
+      buf[n++] = '.';
+      unsigned f = static_cast<unsigned>(frac);
+      int digits = 6;
+      if (f % 1000 == 0) {
+        f /= 1000;
+        digits = 3;
+      }
+      for (int i = digits - 1; i >= 0; --i) {
+        buf[n + static_cast<size_t>(i)] = static_cast<char>('0' + f % 10);
+        f /= 10;
+      }
+      n += static_cast<size_t>(digits);
+    }
+    out->append(buf, n);
+    out->push_back('Z');
+    return;
+  }
   char buf[48];
   int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d",
                         static_cast<long long>(y), m, d, static_cast<int>(rem / 3600),
