@@ -2,11 +2,12 @@
 //
 // Each group of 16 floats goes through two stages.
 //
-// 1. In vector registers (16 32-bit lanes, or twice 8 64-bit lanes for the
-//    products): Schubfach's decimal for every float, exactly as ToDecimal in
-//    shortest_float.cc computes it (the three rounded products, each built
-//    from two 32x32->64-bit multiplications since g has 63 bits and c * 4 has
-//    at most 27), integers below 2^24 and zeros blended in; then the digits
+// 1. In vector registers (16 32-bit lanes; for the products, the even and
+//    the odd floats each in 8 64-bit lanes): Schubfach's decimal for every
+//    float, exactly as ToDecimal in shortest_float.cc computes it (the three
+//    rounded products, each from two 32x32->64-bit multiplications, since g
+//    has 63 bits and the other factor at most 29), integers below 2^24 and
+//    zeros blended in; then the digits
 //    (count, first digit, the eight that follow, trailing zeros) and the
 //    decimal exponent. Each float leaves a 16-byte slot of raw digit values
 //    and exponent digits, and the number of its layout ("shape").
@@ -26,8 +27,9 @@
 // Each float's text and its comma is at most 16 bytes, so the float at index
 // i starts at most 16 i bytes into the output, and its 16-byte store ends
 // inside the n * (kMaxFloatChars + 1) bytes the caller reserved (FormatFloat,
-// for the others, touches at most kMaxFloatChars + 1 bytes). Every float is written with a comma after it; the last one is
-// dropped from the returned end.
+// for the others, touches at most kMaxFloatChars + 1 bytes). Every float is
+// written with a comma after it; the last one is dropped from the returned
+// end.
 //
 // The code is compiled for AVX-512 with a function attribute only; the rest
 // of the binary stays plain x86-64, and FormatFloatList calls this only when
@@ -203,7 +205,7 @@ static_assert(ShapesFit(), "a text and its comma must fit one 16-byte store");
 struct Group {
   alignas(64) uint8_t slots[16][16];
   alignas(64) uint32_t shapes[16];  // shape numbers
-  uint32_t scalar;  // bit i: float i is written by FormatFloat
+  uint32_t scalar;                  // bit i: float i is written by FormatFloat
 };
 
 // floor(a * m / 2^32) per 32-bit lane.
@@ -245,15 +247,16 @@ TRIB_AVX512 inline __m512i ChooseSignificand(__m512i c, __m512i vb, __m512i vbl,
   const __m512i one = _mm512_set1_epi32(1);
   const __m512i odd = _mm512_and_si512(c, one);
   const __m512i s = _mm512_srli_epi32(vb, 2);
-  const __m512i sp = _mm512_srli_epi32(MulHi32(s, _mm512_set1_epi32(static_cast<int>(0xCCCCCCCDu))), 3);
+  const __m512i sp =
+      _mm512_srli_epi32(MulHi32(s, _mm512_set1_epi32(static_cast<int>(0xCCCCCCCDu))), 3);
   const __m512i sp10 = _mm512_add_epi32(_mm512_slli_epi32(sp, 3), _mm512_slli_epi32(sp, 1));
   const __m512i tp10 = _mm512_add_epi32(sp10, _mm512_set1_epi32(10));
   const __m512i low = _mm512_add_epi32(vbl, odd);
   const __mmask16 upin = _mm512_cmple_epu32_mask(low, _mm512_slli_epi32(sp10, 2));
   const __mmask16 wpin =
       _mm512_cmple_epu32_mask(_mm512_add_epi32(_mm512_slli_epi32(tp10, 2), odd), vbr);
-  const __mmask16 shorter = static_cast<__mmask16>(
-      _mm512_cmpge_epu32_mask(s, _mm512_set1_epi32(10)) & (upin ^ wpin));
+  const __mmask16 shorter =
+      static_cast<__mmask16>(_mm512_cmpge_epu32_mask(s, _mm512_set1_epi32(10)) & (upin ^ wpin));
   const __m512i short_pick = _mm512_mask_blend_epi32(upin, tp10, sp10);
 
   const __m512i s4 = _mm512_slli_epi32(s, 2);
@@ -261,11 +264,10 @@ TRIB_AVX512 inline __m512i ChooseSignificand(__m512i c, __m512i vb, __m512i vbl,
   const __mmask16 win = _mm512_cmple_epu32_mask(
       _mm512_add_epi32(_mm512_add_epi32(s4, _mm512_set1_epi32(4)), odd), vbr);
   const __m512i mid = _mm512_add_epi32(s4, _mm512_set1_epi32(2));
-  const __mmask16 closer_t = static_cast<__mmask16>(
-      _mm512_cmpgt_epu32_mask(vb, mid) |
-      (_mm512_cmpeq_epu32_mask(vb, mid) & _mm512_test_epi32_mask(s, one)));
-  const __mmask16 pick_t =
-      static_cast<__mmask16>(win & (static_cast<__mmask16>(~uin) | closer_t));
+  const __mmask16 closer_t =
+      static_cast<__mmask16>(_mm512_cmpgt_epu32_mask(vb, mid) |
+                             (_mm512_cmpeq_epu32_mask(vb, mid) & _mm512_test_epi32_mask(s, one)));
+  const __mmask16 pick_t = static_cast<__mmask16>(win & (static_cast<__mmask16>(~uin) | closer_t));
   const __m512i long_pick = _mm512_mask_add_epi32(s, pick_t, s, one);
   return _mm512_mask_blend_epi32(shorter, long_pick, short_pick);
 }
@@ -280,7 +282,8 @@ TRIB_AVX512 inline __m512i EightDigits(__m512i pairs) {
                 _mm512_sub_epi32(pairs, _mm512_mullo_epi32(q100, _mm512_set1_epi32(100))), 16));
   const __m512i q10 = _mm512_srli_epi16(_mm512_mullo_epi16(y, _mm512_set1_epi16(103)), 10);
   return _mm512_or_si512(
-      q10, _mm512_slli_epi16(_mm512_sub_epi16(y, _mm512_mullo_epi16(q10, _mm512_set1_epi16(10))), 8));
+      q10,
+      _mm512_slli_epi16(_mm512_sub_epi16(y, _mm512_mullo_epi16(q10, _mm512_set1_epi16(10))), 8));
 }
 
 // Packs two vectors of 8 64-bit lanes into one of 16 32-bit lanes (the low
@@ -291,8 +294,8 @@ TRIB_AVX512 inline __m512i Narrow(__m512i lo, __m512i hi) {
 }
 
 TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
-  const __mmask16 live = count >= 16 ? __mmask16{0xFFFF}
-                                     : static_cast<__mmask16>((1u << count) - 1);
+  const __mmask16 live =
+      count >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << count) - 1);
   const __m512i one = _mm512_set1_epi32(1);
   const __m512i bits = _mm512_maskz_loadu_epi32(live, src);
   const __m512i sign = _mm512_srli_epi32(bits, 31);
@@ -302,14 +305,15 @@ TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
   const __m512i c = _mm512_mask_or_epi32(t, normal, t, _mm512_set1_epi32(static_cast<int>(kCMin)));
   // Table index q - kQMin, q, and Schubfach's k and h.
   // (NaN and infinities, bq = 255, take the last entry; FormatFloat writes them.)
-  const __m512i index = _mm512_min_epu32(_mm512_sub_epi32(_mm512_max_epu32(bq, one), one),
-                                         _mm512_set1_epi32(253));
+  const __m512i index =
+      _mm512_min_epu32(_mm512_sub_epi32(_mm512_max_epu32(bq, one), one), _mm512_set1_epi32(253));
   const __m512i q = _mm512_add_epi32(index, _mm512_set1_epi32(kQMin));
   __m512i k = _mm512_srai_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(78913)), 18);
   const __m512i h = _mm512_add_epi32(
-      _mm512_add_epi32(q, _mm512_srai_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), k),
-                                                               _mm512_set1_epi32(1741647)),
-                                            19)),
+      _mm512_add_epi32(
+          q, _mm512_srai_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), k),
+                                                  _mm512_set1_epi32(1741647)),
+                               19)),
       _mm512_set1_epi32(33));
   // The three multipliers c * 4 - 2, c * 4, c * 4 + 2, shifted left by h - 33.
   const __m512i sh = _mm512_sub_epi32(h, _mm512_set1_epi32(33));
@@ -321,19 +325,19 @@ TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
   const __m512i g_even = _mm512_i32gather_epi64(_mm512_cvtepi64_epi32(index), kG.data(), 8);
   const __m512i g_odd =
       _mm512_i32gather_epi64(_mm512_cvtepi64_epi32(_mm512_srli_epi64(index, 32)), kG.data(), 8);
-  __m512i f = ChooseSignificand(c, RoundToOdd16(g_even, g_odd, x_mid),
-                                RoundToOdd16(g_even, g_odd, x_low),
-                                RoundToOdd16(g_even, g_odd, x_high));
+  __m512i f =
+      ChooseSignificand(c, RoundToOdd16(g_even, g_odd, x_mid), RoundToOdd16(g_even, g_odd, x_low),
+                        RoundToOdd16(g_even, g_odd, x_high));
 
   // Integers below 2^24 are their own decimal: 0 < -q < 24 and c's low -q
   // bits zero. Zero is f = 0, k = 1 (one digit "0", exponent 0).
   const __m512i mq = _mm512_sub_epi32(_mm512_set1_epi32(150), bq);
-  const __mmask16 small_exp = _mm512_cmplt_epu32_mask(_mm512_sub_epi32(bq, _mm512_set1_epi32(127)),
-                                                      _mm512_set1_epi32(23));
+  const __mmask16 small_exp =
+      _mm512_cmplt_epu32_mask(_mm512_sub_epi32(bq, _mm512_set1_epi32(127)), _mm512_set1_epi32(23));
   const __mmask16 integer = static_cast<__mmask16>(
-      small_exp & _mm512_testn_epi32_mask(
-                      _mm512_sllv_epi32(c, _mm512_sub_epi32(_mm512_set1_epi32(32), mq)),
-                      _mm512_set1_epi32(-1)));
+      small_exp &
+      _mm512_testn_epi32_mask(_mm512_sllv_epi32(c, _mm512_sub_epi32(_mm512_set1_epi32(32), mq)),
+                              _mm512_set1_epi32(-1)));
   f = _mm512_mask_mov_epi32(f, integer, _mm512_srlv_epi32(c, mq));
   k = _mm512_maskz_mov_epi32(static_cast<__mmask16>(~integer), k);
   const __mmask16 zero = _mm512_testn_epi32_mask(bits, _mm512_set1_epi32(0x7FFFFFFF));
@@ -349,22 +353,28 @@ TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
       approx, _mm512_cmpge_epu32_mask(f, _mm512_permutexvar_epi32(approx, pow10)), approx, one);
   const __m512i f9 = _mm512_mullo_epi32(
       f, _mm512_permutexvar_epi32(_mm512_sub_epi32(_mm512_set1_epi32(9), n), pow10));
-  const __m512i first = _mm512_srli_epi32(MulHi32(f9, _mm512_set1_epi32(static_cast<int>(2882303762u))), 26);
-  const __m512i rest = _mm512_sub_epi32(f9, _mm512_mullo_epi32(first, _mm512_set1_epi32(100000000)));
-  const __m512i rest_hi = _mm512_srli_epi32(MulHi32(rest, _mm512_set1_epi32(static_cast<int>(3518437209u))), 13);
-  const __m512i rest_lo = _mm512_sub_epi32(rest, _mm512_mullo_epi32(rest_hi, _mm512_set1_epi32(10000)));
+  const __m512i first =
+      _mm512_srli_epi32(MulHi32(f9, _mm512_set1_epi32(static_cast<int>(2882303762u))), 26);
+  const __m512i rest =
+      _mm512_sub_epi32(f9, _mm512_mullo_epi32(first, _mm512_set1_epi32(100000000)));
+  const __m512i rest_hi =
+      _mm512_srli_epi32(MulHi32(rest, _mm512_set1_epi32(static_cast<int>(3518437209u))), 13);
+  const __m512i rest_lo =
+      _mm512_sub_epi32(rest, _mm512_mullo_epi32(rest_hi, _mm512_set1_epi32(10000)));
   const __m512i digits0 = EightDigits(_mm512_permutex2var_epi32(
       rest_hi, _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), rest_lo));
   const __m512i digits1 = EightDigits(_mm512_permutex2var_epi32(
-      rest_hi, _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), rest_lo));
+      rest_hi, _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31),
+      rest_lo));
   // Significant digits: 9 less the trailing zeros (the high zero bytes).
   const __m512i m = _mm512_sub_epi32(
-      _mm512_set1_epi32(9), _mm512_srli_epi32(Narrow(_mm512_lzcnt_epi64(digits0),
-                                                      _mm512_lzcnt_epi64(digits1)), 3));
+      _mm512_set1_epi32(9),
+      _mm512_srli_epi32(Narrow(_mm512_lzcnt_epi64(digits0), _mm512_lzcnt_epi64(digits1)), 3));
   const __m512i x = _mm512_sub_epi32(_mm512_add_epi32(k, n), one);
   const __m512i abs_x = _mm512_abs_epi32(x);
   const __m512i exp_tens = _mm512_srli_epi32(_mm512_mullo_epi32(abs_x, _mm512_set1_epi32(205)), 11);
-  const __m512i exp_ones = _mm512_sub_epi32(abs_x, _mm512_mullo_epi32(exp_tens, _mm512_set1_epi32(10)));
+  const __m512i exp_ones =
+      _mm512_sub_epi32(abs_x, _mm512_mullo_epi32(exp_tens, _mm512_set1_epi32(10)));
   const __m512i meta = _mm512_or_si512(
       first, _mm512_or_si512(_mm512_slli_epi32(exp_tens, 8), _mm512_slli_epi32(exp_ones, 16)));
   const __m512i meta0 = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(meta));
@@ -376,11 +386,12 @@ TRIB_AVX512 void Decimals(const float* src, size_t count, Group* out) {
   _mm512_store_si512(out->slots[8], _mm512_permutex2var_epi64(digits1, pair_lo, meta1));
   _mm512_store_si512(out->slots[12], _mm512_permutex2var_epi64(digits1, pair_hi, meta1));
 
-  const __m512i xc = _mm512_sub_epi32(
-      _mm512_min_epi32(_mm512_max_epi32(x, _mm512_set1_epi32(kShapeXMin)), _mm512_set1_epi32(kShapeXMax)),
-      _mm512_set1_epi32(kShapeXMin));
-  const __m512i shape = _mm512_add_epi32(_mm512_mullo_epi32(xc, _mm512_set1_epi32(9)),
-                                         _mm512_sub_epi32(m, one));
+  const __m512i xc =
+      _mm512_sub_epi32(_mm512_min_epi32(_mm512_max_epi32(x, _mm512_set1_epi32(kShapeXMin)),
+                                        _mm512_set1_epi32(kShapeXMax)),
+                       _mm512_set1_epi32(kShapeXMin));
+  const __m512i shape =
+      _mm512_add_epi32(_mm512_mullo_epi32(xc, _mm512_set1_epi32(9)), _mm512_sub_epi32(m, one));
   _mm512_store_si512(out->shapes, _mm512_or_si512(_mm512_slli_epi32(shape, 1), sign));
 
   // For FormatFloat: NaN and infinities; powers of two above the smallest
@@ -441,7 +452,8 @@ TRIB_AVX512 char* FormatFloatListAvx512(std::span<const float> v, char* out) {
   const size_t n = v.size();
   Decimals(v.data(), std::min<size_t>(16, n), &groups[0]);
   for (size_t base = 0, g = 0; base < n; base += 16, g ^= 1) {
-    if (base + 16 < n) Decimals(v.data() + base + 16, std::min<size_t>(16, n - base - 16), &groups[g ^ 1]);
+    if (base + 16 < n)
+      Decimals(v.data() + base + 16, std::min<size_t>(16, n - base - 16), &groups[g ^ 1]);
     out = WriteGroup(groups[g], v.data() + base, std::min<size_t>(16, n - base), out);
   }
   return out - 1;  // the comma after the last float

@@ -253,8 +253,12 @@ TEST(ShortestFloat, ListWritersAgreeAtEveryExponent) {
   for (uint32_t sign : {0u, 0x80000000u}) {
     for (uint32_t e = 0; e < 256; ++e) {
       std::vector<float> v;
-      for (uint32_t t : {0u, 1u, 2u, 0x7FFFFFu, 0x7FFFFEu, 0x400000u}) v.push_back(Bits(sign | e << 23 | t));
-      while (v.size() < 17) v.push_back(Bits(sign | e << 23 | (static_cast<uint32_t>(rng()) & 0x7FFFFF)));
+      for (uint32_t t : {0u, 1u, 2u, 0x7FFFFFu, 0x7FFFFEu, 0x400000u}) {
+        v.push_back(Bits(sign | e << 23 | t));
+      }
+      while (v.size() < 17) {
+        v.push_back(Bits(sign | e << 23 | (static_cast<uint32_t>(rng()) & 0x7FFFFF)));
+      }
       CheckListWriters(v);
       if (HasFatalFailure()) return;
     }
