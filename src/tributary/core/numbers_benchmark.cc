@@ -15,6 +15,7 @@
 #include "tributary/core/float_parse.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/shortest_float.h"
+#include "tributary/core/shortest_float_internal.h"
 #include "tributary/formats/csv/vector_text.h"
 
 namespace tributary {
@@ -72,21 +73,65 @@ void BM_FormatShortestFloat_RandomBits(benchmark::State& state) {
 }
 BENCHMARK(BM_FormatShortestFloat_RandomBits);
 
-// The whole-vector writer the text exports use.
-void BM_FormatFloatList_BenchLike(benchmark::State& state) {
-  static const std::vector<float> values = BenchLikeFloats(1 << 16);
+// The whole-vector writer the text exports use, in vectors of 768 as an
+// embedding column has them: FormatFloatList (whichever writer the CPU
+// runs), and its scalar and AVX-512 writers side by side.
+using ListWriter = char* (*)(std::span<const float>, char*);
+
+void RunFormatList(benchmark::State& state, const std::vector<float>& values, ListWriter writer) {
   std::vector<char> out(values.size() * (kMaxFloatChars + 1));
   for (auto _ : state) {
     char* p = out.data();
     for (size_t i = 0; i + 768 <= values.size(); i += 768) {
-      p = FormatFloatList(std::span<const float>(values.data() + i, 768), p);
+      p = writer(std::span<const float>(values.data() + i, 768), p);
     }
     benchmark::DoNotOptimize(p);
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * (values.size() / 768 * 768)));
 }
+
+const std::vector<float>& BenchLike() {
+  static const std::vector<float> values = BenchLikeFloats(1 << 16);
+  return values;
+}
+const std::vector<float>& RandomBits() {
+  static const std::vector<float> values = RandomBitFloats(1 << 16);
+  return values;
+}
+
+void BM_FormatFloatList_BenchLike(benchmark::State& state) {
+  RunFormatList(state, BenchLike(), FormatFloatList);
+}
 BENCHMARK(BM_FormatFloatList_BenchLike);
+
+void BM_FormatFloatList_Scalar_BenchLike(benchmark::State& state) {
+  RunFormatList(state, BenchLike(), shortest_float_internal::FormatFloatListScalar);
+}
+BENCHMARK(BM_FormatFloatList_Scalar_BenchLike);
+
+void BM_FormatFloatList_Scalar_RandomBits(benchmark::State& state) {
+  RunFormatList(state, RandomBits(), shortest_float_internal::FormatFloatListScalar);
+}
+BENCHMARK(BM_FormatFloatList_Scalar_RandomBits);
+
+void BM_FormatFloatList_Avx512_BenchLike(benchmark::State& state) {
+  if (!shortest_float_internal::Avx512FloatListSupported()) {
+    state.SkipWithError("this CPU lacks AVX-512");
+    return;
+  }
+  RunFormatList(state, BenchLike(), shortest_float_internal::FormatFloatListAvx512);
+}
+BENCHMARK(BM_FormatFloatList_Avx512_BenchLike);
+
+void BM_FormatFloatList_Avx512_RandomBits(benchmark::State& state) {
+  if (!shortest_float_internal::Avx512FloatListSupported()) {
+    state.SkipWithError("this CPU lacks AVX-512");
+    return;
+  }
+  RunFormatList(state, RandomBits(), shortest_float_internal::FormatFloatListAvx512);
+}
+BENCHMARK(BM_FormatFloatList_Avx512_RandomBits);
 
 // A vector cell of 768 values as CSV carries it, "[v,v,...]".
 std::vector<std::string> Cells(const std::vector<float>& values, bool shortest) {

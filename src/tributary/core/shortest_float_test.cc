@@ -2,17 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "tributary/core/numbers.h"
+#include "tributary/core/shortest_float_internal.h"
 
 namespace tributary {
 namespace {
@@ -156,6 +159,125 @@ TEST(ShortestFloat, ListWriterMatchesOneByOne) {
       std::string got(n * (kMaxFloatChars + 1), '\0');
       got.resize(static_cast<size_t>(FormatFloatList(v, got.data()) - got.data()));
       ASSERT_EQ(got, want) << n;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tributary
+
+namespace tributary {
+namespace {
+
+using shortest_float_internal::Avx512FloatListSupported;
+using shortest_float_internal::FormatFloatListAvx512;
+using shortest_float_internal::FormatFloatListScalar;
+
+// FormatFloat's texts joined by commas.
+std::string JoinedOneByOne(const std::vector<float>& v) {
+  std::string want;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) want.push_back(',');
+    char buf[kMaxFloatChars];
+    want.append(buf, FormatFloat(v[i], buf));
+  }
+  return want;
+}
+
+// Runs a list writer in a heap buffer of exactly the size callers reserve
+// (so that AddressSanitizer sees any store past it) and returns its text.
+template <typename Writer>
+std::string RunListWriter(Writer writer, const std::vector<float>& v) {
+  const size_t size = v.size() * (kMaxFloatChars + 1);
+  std::unique_ptr<char[]> buf(new char[size == 0 ? 1 : size]);
+  char* end = writer(std::span<const float>(v), buf.get());
+  EXPECT_GE(end, buf.get());
+  EXPECT_LE(end, buf.get() + size);
+  return std::string(buf.get(), end);
+}
+
+// Both list writers against FormatFloat one by one.
+void CheckListWriters(const std::vector<float>& v) {
+  const std::string want = JoinedOneByOne(v);
+  ASSERT_EQ(RunListWriter(FormatFloatListScalar, v), want) << v.size();
+  if (Avx512FloatListSupported()) {
+    ASSERT_EQ(RunListWriter(FormatFloatListAvx512, v), want) << v.size();
+  }
+}
+
+float Bits(uint32_t b) { return std::bit_cast<float>(b); }
+
+TEST(ShortestFloat, SimdListWriterRuns) {
+  // The AVX-512 writer is what FormatFloatList uses where the CPU has it;
+  // say so when the tests below can only check the scalar one.
+  if (!Avx512FloatListSupported()) GTEST_SKIP() << "this CPU lacks AVX-512; scalar path only";
+  const std::vector<float> v = {0.5f, -0.25f, 1e-7f, 123456792.0f};
+  EXPECT_EQ(RunListWriter(FormatFloatListAvx512, v), "0.5,-0.25,1e-07,123456792");
+}
+
+TEST(ShortestFloat, ListWritersAgreeOnEveryKindOfFloat) {
+  std::mt19937 rng(2026);
+  // Lengths around the vector width (16) and the scalar block (32).
+  const std::vector<size_t> lengths = {0, 1, 2, 15, 16, 17, 31, 32, 33, 47, 100, 768};
+  auto random_of = [&](int kind) -> float {
+    const uint32_t r = static_cast<uint32_t>(rng());
+    switch (kind) {
+      case 0: return Bits(r);                                   // any pattern
+      case 1: return Bits(r & 0x807FFFFF);                      // subnormal or zero
+      case 2: return Bits((r & 0x80000000) | (r % 255) << 23);  // a power of two
+      case 3: return Bits(r | 0x7F800000);                      // NaN or infinity
+      case 4: {                                                 // an integer >= 2^24
+        const float f = static_cast<float>((uint64_t{1} << 24) + (uint64_t{r} << (r % 20)));
+        return (r & 1) ? -f : f;
+      }
+      case 5: return static_cast<float>(static_cast<int32_t>(r) >> (r % 31));  // small integers
+      case 6: return Bits((r & 0x807FFFFF) | ((100 + r % 60) << 23));  // embedding-like
+      default: return Bits(r & 0x80000000);                     // zeros
+    }
+  };
+  for (size_t n : lengths) {
+    for (int round = 0; round < 200; ++round) {
+      std::vector<float> v(n);
+      const int mode = round % 10;  // one kind, or a mix
+      for (float& f : v) f = random_of(mode < 8 ? mode : static_cast<int>(rng() % 8));
+      CheckListWriters(v);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(ShortestFloat, ListWritersAgreeAtEveryExponent) {
+  // Every biased exponent, both signs, with mantissas at the edges (zero,
+  // one, all ones) and random ones, in vectors of 17.
+  std::mt19937 rng(5);
+  for (uint32_t sign : {0u, 0x80000000u}) {
+    for (uint32_t e = 0; e < 256; ++e) {
+      std::vector<float> v;
+      for (uint32_t t : {0u, 1u, 2u, 0x7FFFFFu, 0x7FFFFEu, 0x400000u}) {
+        v.push_back(Bits(sign | e << 23 | t));
+      }
+      while (v.size() < 17) {
+        v.push_back(Bits(sign | e << 23 | (static_cast<uint32_t>(rng()) & 0x7FFFFF)));
+      }
+      CheckListWriters(v);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(ShortestFloat, ListWritersAgreeOnASampleOfAllFloats) {
+  // Every 997th bit pattern through both writers, in vectors of 1000;
+  // TRIBUTARY_EXHAUSTIVE_FLOAT=1: all 2^32 (SampleOfAllFloatsAgreesWithToChars
+  // checks FormatFloat against std::to_chars for each of them).
+  const bool exhaustive = std::getenv("TRIBUTARY_EXHAUSTIVE_FLOAT") != nullptr;
+  const uint64_t step = exhaustive ? 1 : 997;
+  std::vector<float> v;
+  for (uint64_t i = 0; i < (uint64_t{1} << 32); i += step) {
+    v.push_back(Bits(static_cast<uint32_t>(i)));
+    if (v.size() == 1000 || i + step >= (uint64_t{1} << 32)) {
+      CheckListWriters(v);
+      if (HasFatalFailure()) return;
+      v.clear();
     }
   }
 }
