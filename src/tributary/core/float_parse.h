@@ -20,13 +20,28 @@
 // ParseFloat (core/numbers.h), the general reader, so both paths give the
 // same value.
 //
+// Arrays have a third kernel where the processor has AVX-512 (F, BW, VL,
+// DQ, VBMI, VBMI2) and BMI2, checked once at run time like SSSE3: it reads
+// 128 bytes at a time and finds the terminators (',' and ']') of up to
+// eight elements with byte compares, so that the next step's position
+// waits on one load, the compares and a few bit operations. Each element
+// of the plain shape '-'? d+ '.' d+ (at most 15 digits, no leading zero)
+// has its digits gathered into a 16-byte lane by one byte permute, made an
+// integer by multiply-adds and then a float by the same product, range and
+// midpoint checks as the per-number kernel, eight lanes at once, so the
+// values are the same bit for bit. A step stops before the first element
+// it cannot prove (exponents, long mantissas, near-midpoints, whitespace,
+// anything malformed), which the per-number kernel then takes; runs of
+// such elements stay with it for a while.
+//
 // The grammar is JSON's: '-'? digits ('.' digits)? ([eE] [+-]? digits)?,
 // with no leading zeros ("01"). Anything else ('+', ".5", "1.", NaN) is
 // declined, and the caller's general parser decides.
 //
 // Reads: bytes in [p, end) may be part of the text; bytes in [end,
-// readable_end) may be read (for the 16-byte compare) but never count as
-// part of a number. Nothing at or past readable_end is read.
+// readable_end) may be read (for the 16-byte compare and the 128-byte
+// window) but never count as part of a number. Nothing at or past
+// readable_end is read (the window's load is masked there).
 //
 // Thread-safety: all functions are reentrant.
 #pragma once
