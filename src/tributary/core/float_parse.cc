@@ -507,7 +507,7 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Wind
 // array's ']' (setting *closed), or nullptr as ParseArray does. Out of
 // line and compiled for SSSE3 only, so that the general reader it calls
 // now and then runs without AVX-512 state.
-__attribute__((target("ssse3"), noinline)) const char* ScalarElements(
+__attribute__((target("ssse3"), noinline, flatten)) const char* ScalarElements(
     const char* p, const char* end, const char* readable_end, int turns,
     std::vector<float>* out, bool* closed) {
   for (; turns > 0; --turns) {
