@@ -550,18 +550,92 @@ struct StepFront {
   int k;           // in all
   int last;        // the last one's byte
   bool closed;     // it is the array's ']'
+  // Whitespace after terminators is dropped from the window before the
+  // rest: the positions above are then in the window without it, and
+  // these are the text's bytes it kept.
+  bool compacted;
+  uint64_t keep0;
+  uint64_t keep1;
 };
+
+// Where byte i of the step's window lies in the text (from f.at).
+__attribute__((target(TRIB_AVX512_TARGET))) inline int TextOffset(bool compacted, uint64_t keep0,
+                                                                  uint64_t keep1, int i) {
+  if (!compacted) return i;
+  const int c0 = static_cast<int>(_mm_popcnt_u64(keep0));
+  return i < c0 ? std::countr_zero(_pdep_u64(uint64_t{1} << i, keep0))
+                : 64 + std::countr_zero(_pdep_u64(uint64_t{1} << (i - c0), keep1));
+}
+
+// The window without the whitespace that follows a terminator (JSON's
+// ", " and ",\n  "); other whitespace stays, and stops the step.
+// Returns false when there is none to drop.
+__attribute__((target(TRIB_AVX512_TARGET))) inline bool DropSpaces(Window* v, uint64_t in0,
+                                                                   uint64_t in1, int64_t* avail,
+                                                                   uint64_t* keep0,
+                                                                   uint64_t* keep1) {
+  uint64_t s[2];
+  uint64_t t[2];
+  const __m512i halves[2] = {v->lo, v->hi};
+  for (int h = 0; h < 2; ++h) {
+    const __m512i x = halves[h];
+    s[h] = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(' ')) |
+           _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n')) |
+           _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\r')) |
+           _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\t'));
+    t[h] = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(',')) |
+           _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(']'));
+  }
+  s[0] &= in0;
+  s[1] &= in1;
+  // The runs of whitespace that start right after a terminator: adding
+  // their first bits to the whitespace mask carries through each run.
+  using u128 = unsigned __int128;
+  const u128 sp = (static_cast<u128>(s[1]) << 64) | s[0];
+  const u128 tm = (static_cast<u128>(t[1]) << 64) | t[0];
+  const u128 covered = sp & ~(sp + ((tm << 1) & sp));
+  if (covered == 0) return false;
+  *keep0 = ~static_cast<uint64_t>(covered);
+  *keep1 = ~static_cast<uint64_t>(covered >> 64);
+  const int c0 = static_cast<int>(_mm_popcnt_u64(*keep0));
+  const __m512i lo = _mm512_maskz_compress_epi8(*keep0, v->lo);
+  const __m512i hi = _mm512_maskz_compress_epi8(*keep1, v->hi);
+  // lo's first c0 bytes, then hi's; hi moved down by 64 - c0 bytes.
+  const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49,
+                                       48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34,
+                                       33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
+                                       18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                       1, 0);
+  v->lo = _mm512_mask_expand_epi8(lo, ~_bzhi_u64(~uint64_t{0}, static_cast<unsigned>(c0)), hi);
+  v->hi = _mm512_permutexvar_epi8(
+      _mm512_add_epi8(iota, _mm512_set1_epi8(static_cast<char>(64 - c0))), hi);
+  // The window's text, less what was dropped (the window holds 128 bytes).
+  *avail = std::min<int64_t>(*avail, 128) -
+           static_cast<int64_t>(_mm_popcnt_u64(static_cast<uint64_t>(covered)) +
+                                _mm_popcnt_u64(static_cast<uint64_t>(covered >> 64)));
+  return true;
+}
 
 __attribute__((target(TRIB_AVX512_TARGET))) inline bool FrontHalf(const char* p, const char* end,
                                                                   const char* readable_end,
                                                                   StepFront& f) {
-  const Window v = LoadWindow(p, readable_end);
+  Window v = LoadWindow(p, readable_end);
+  // The window's bytes that are text (bzhi keeps every bit from 64 up).
+  int64_t avail = std::min<int64_t>(end - p, 255);
+  uint64_t in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
+  uint64_t in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
+  f.compacted = false;
+  const __m512i space = _mm512_set1_epi8(' ');
+  if (__builtin_expect(((_mm512_cmple_epu8_mask(v.lo, space) & in0) |
+                        (_mm512_cmple_epu8_mask(v.hi, space) & in1)) != 0,
+                       0) &&
+      DropSpaces(&v, in0, in1, &avail, &f.keep0, &f.keep1)) {
+    f.compacted = true;
+    in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
+    in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
+  }
   const __m512i zero_char = _mm512_set1_epi8('0');
   const Window vd{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
-  // The window's bytes that are text (bzhi keeps every bit from 64 up).
-  const uint64_t avail = static_cast<uint64_t>(std::min<int64_t>(end - p, 255));
-  const uint64_t in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
-  const uint64_t in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
   const __m512i ten = _mm512_set1_epi8(10);
   const __m512i point_char = _mm512_set1_epi8('.' - '0');
   const __m512i minus_char = _mm512_set1_epi8('-' - '0');
@@ -731,6 +805,9 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
   int cur_k = 0;
   int cur_last = 0;
   bool cur_closed = false;
+  bool cur_compacted = false;
+  uint64_t cur_keep0 = 0;
+  uint64_t cur_keep1 = 0;
   for (;;) {
     for (;;) {
       StepFront next;
@@ -738,7 +815,7 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
       if (!(pending && cur_closed) && scalar_turns == 0 && p < end) {
         have_next = FrontHalf(p, end, readable_end, next);
         if (have_next) {
-          p += next.last + 1;
+          p += TextOffset(next.compacted, next.keep0, next.keep1, next.last) + 1;
           while (p < end && IsSpace(*p)) ++p;
         }
       }
@@ -754,12 +831,15 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
           // Resume after the last right element, the per-number way.
           have_next = false;
           p = count == 0 ? cur_at
-                         : cur_at + TerminatorAt(cur_term0, cur_term1, cur_n0, count - 1) + 1;
+                         : cur_at +
+                               TextOffset(cur_compacted, cur_keep0, cur_keep1,
+                                          TerminatorAt(cur_term0, cur_term1, cur_n0, count - 1)) +
+                               1;
           while (p < end && IsSpace(*p)) ++p;
           scalar_turns = 0;
         } else if (cur_closed) {
           out->resize(n);
-          return cur_at + cur_last + 1;
+          return cur_at + TextOffset(cur_compacted, cur_keep0, cur_keep1, cur_last) + 1;
         } else if (count < 4) {
           // Few plain elements in a row (exponents, long mantissas,
           // spaces): the per-number way is faster for a while, the longer
@@ -782,6 +862,9 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
       cur_k = next.k;
       cur_last = next.last;
       cur_closed = next.closed;
+      cur_compacted = next.compacted;
+      cur_keep0 = next.keep0;
+      cur_keep1 = next.keep1;
     }
     if (scalar_turns == 0) {
       scalar_turns = backoff;

@@ -471,7 +471,11 @@ TEST(FloatParse, ArrayKernelsAgreeOnEdgeArrays) {
                                     "[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]",
                                     "[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9]", "[0.1,]", "[,0.1]",
                                     "[0.1,,0.2]", "[0.1 0.2]", "[0.1],", "[0.1", "[-]", "[-,1]",
-                                    "[0.5-]", "[1-0.5]", "[0.5,-0.25,-]"};
+                                    "[0.5-]", "[1-0.5]", "[0.5,-0.25,-]",
+                                    // Whitespace inside an element is not a separator.
+                                    "[1 2.5]", "[0.5,1 2.5]", "[0.5, 1 2.5, 3.5]",
+                                    "[0.5, 1\n2.5]", "[0.5 ,2.5]", "[0.5,\t\n -2.5 ]",
+                                    "[0.5, -0 .5]", "[0.5, - 0.5]", "[0.5,  , 0.5]"};
   // Every element count from 0 to 40 of one 1- to 17-byte shape: the
   // elements of a step fill the window to its end, or not.
   for (const char* shape : {"1", "-1", "0.5", "-0.5", "0.123456789", "-0.0894086435",
@@ -480,6 +484,16 @@ TEST(FloatParse, ArrayKernelsAgreeOnEdgeArrays) {
       std::string text = "[";
       for (int i = 0; i < n; ++i) text += (i ? "," : "") + std::string(shape);
       cases.push_back(text + "]");
+    }
+  }
+  // JSON's own spellings: ", " (Python's json.dumps) and one element a
+  // line, indented; spaces runs that fill or cross a window.
+  for (const char* sep : {", ", ",\n    ", ",\r\n\t", ", " "                                    "}) {
+    for (int n = 1; n <= 30; ++n) {
+      std::string text = "[";
+      for (int i = 0; i < n; ++i) text += (i ? sep : "") + std::string(i % 2 ? "-0.25" : "0.125");
+      cases.push_back(text + "]");
+      cases.push_back(text + "\n]");
     }
   }
   for (const std::string& c : cases) {
