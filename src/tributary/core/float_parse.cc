@@ -536,6 +536,43 @@ __attribute__((target("ssse3"), noinline, flatten)) const char* ScalarElements(
   return p;
 }
 
+// A window's bytes by kind, as bit masks (bit i: byte i of the half).
+struct WindowMasks {
+  Window vd;  // the bytes minus '0'
+  uint64_t point0, point1;
+  uint64_t close0, close1;  // ']' in the text
+  uint64_t term0, term1;    // ',' and ']' in the text
+  // Bytes no plain element has: not a digit, point or terminator, a '-'
+  // that does not start an element, or past the text.
+  uint64_t bad0, bad1;
+};
+
+__attribute__((target(TRIB_AVX512_TARGET))) inline WindowMasks Classify(const Window& v,
+                                                                        uint64_t in0,
+                                                                        uint64_t in1) {
+  WindowMasks m;
+  const __m512i zero_char = _mm512_set1_epi8('0');
+  m.vd = Window{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
+  const __m512i ten = _mm512_set1_epi8(10);
+  const __m512i point_char = _mm512_set1_epi8('.' - '0');
+  const __m512i minus_char = _mm512_set1_epi8('-' - '0');
+  const __m512i comma_char = _mm512_set1_epi8(',' - '0');
+  const __m512i close_char = _mm512_set1_epi8(']' - '0');
+  const uint64_t digit0 = _mm512_cmplt_epu8_mask(m.vd.lo, ten);
+  const uint64_t digit1 = _mm512_cmplt_epu8_mask(m.vd.hi, ten);
+  m.point0 = _mm512_cmpeq_epi8_mask(m.vd.lo, point_char);
+  m.point1 = _mm512_cmpeq_epi8_mask(m.vd.hi, point_char);
+  const uint64_t minus0 = _mm512_cmpeq_epi8_mask(m.vd.lo, minus_char);
+  const uint64_t minus1 = _mm512_cmpeq_epi8_mask(m.vd.hi, minus_char);
+  m.close0 = _mm512_cmpeq_epi8_mask(m.vd.lo, close_char) & in0;
+  m.close1 = _mm512_cmpeq_epi8_mask(m.vd.hi, close_char) & in1;
+  m.term0 = (_mm512_cmpeq_epi8_mask(m.vd.lo, comma_char) | m.close0) & in0;
+  m.term1 = (_mm512_cmpeq_epi8_mask(m.vd.hi, comma_char) | m.close1) & in1;
+  m.bad0 = ~(digit0 | m.point0 | m.term0 | (minus0 & ((m.term0 << 1) | 1))) | ~in0;
+  m.bad1 = ~(digit1 | m.point1 | m.term1 | (minus1 & ((m.term1 << 1) | (m.term0 >> 63)))) | ~in1;
+  return m;
+}
+
 // A step's first half: the window, its terminators (at most eight) and per
 // element (byte i) the terminator's and the point's positions; false when
 // no element ends in the window. The next step's position comes from it.
@@ -625,55 +662,39 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline bool FrontHalf(const char* p,
   uint64_t in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
   uint64_t in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
   f.compacted = false;
-  const __m512i space = _mm512_set1_epi8(' ');
-  if (__builtin_expect(((_mm512_cmple_epu8_mask(v.lo, space) & in0) |
-                        (_mm512_cmple_epu8_mask(v.hi, space) & in1)) != 0,
-                       0) &&
-      DropSpaces(&v, in0, in1, &avail, &f.keep0, &f.keep1)) {
-    f.compacted = true;
-    in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
-    in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
-  }
-  const __m512i zero_char = _mm512_set1_epi8('0');
-  const Window vd{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
-  const __m512i ten = _mm512_set1_epi8(10);
-  const __m512i point_char = _mm512_set1_epi8('.' - '0');
-  const __m512i minus_char = _mm512_set1_epi8('-' - '0');
-  const __m512i comma_char = _mm512_set1_epi8(',' - '0');
-  const __m512i close_char = _mm512_set1_epi8(']' - '0');
-  const uint64_t digit0 = _mm512_cmplt_epu8_mask(vd.lo, ten);
-  const uint64_t digit1 = _mm512_cmplt_epu8_mask(vd.hi, ten);
-  const uint64_t point0 = _mm512_cmpeq_epi8_mask(vd.lo, point_char);
-  const uint64_t point1 = _mm512_cmpeq_epi8_mask(vd.hi, point_char);
-  const uint64_t minus0 = _mm512_cmpeq_epi8_mask(vd.lo, minus_char);
-  const uint64_t minus1 = _mm512_cmpeq_epi8_mask(vd.hi, minus_char);
-  const uint64_t close0 = _mm512_cmpeq_epi8_mask(vd.lo, close_char) & in0;
-  const uint64_t close1 = _mm512_cmpeq_epi8_mask(vd.hi, close_char) & in1;
-  uint64_t term0 = (_mm512_cmpeq_epi8_mask(vd.lo, comma_char) | close0) & in0;
-  uint64_t term1 = (_mm512_cmpeq_epi8_mask(vd.hi, comma_char) | close1) & in1;
-  // Stop before the first byte no plain element has; a '-' counts only
-  // where an element starts.
-  const uint64_t bad0 = ~(digit0 | point0 | term0 | (minus0 & ((term0 << 1) | 1))) | ~in0;
-  const uint64_t bad1 =
-      ~(digit1 | point1 | term1 | (minus1 & ((term1 << 1) | (term0 >> 63)))) | ~in1;
+  WindowMasks m = Classify(v, in0, in1);
   // The next step's position waits on the terminators kept, so they are
   // worked out first as if every byte were plain and no ']' came early;
   // the rare step where that is wrong takes the branch below.
-  Kept kept = KeepEight(term0, term1);
-  if (__builtin_expect(
-          (((bad0 | close0) & kept.region0) | ((bad1 | close1) & kept.region1)) != 0, 0)) {
-    if ((close0 | close1) != 0) {  // terminators up to the first ']'
-      term0 &= _blsmsk_u64(close0);
-      term1 = close0 != 0 ? 0 : term1 & _blsmsk_u64(close1);
+  Kept kept = KeepEight(m.term0, m.term1);
+  if (__builtin_expect((((m.bad0 | m.close0) & kept.region0) |
+                        ((m.bad1 | m.close1) & kept.region1)) != 0,
+                       0)) {
+    if (DropSpaces(&v, in0, in1, &avail, &f.keep0, &f.keep1)) {
+      f.compacted = true;
+      in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
+      in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
+      m = Classify(v, in0, in1);
     }
-    if (bad0 != 0) {
-      term0 &= _blsmsk_u64(bad0) >> 1;
+    uint64_t term0 = m.term0;
+    uint64_t term1 = m.term1;
+    if ((m.close0 | m.close1) != 0) {  // terminators up to the first ']'
+      term0 &= _blsmsk_u64(m.close0);
+      term1 = m.close0 != 0 ? 0 : term1 & _blsmsk_u64(m.close1);
+    }
+    if (m.bad0 != 0) {  // terminators before the first byte no plain element has
+      term0 &= _blsmsk_u64(m.bad0) >> 1;
       term1 = 0;
     } else {
-      term1 &= _blsmsk_u64(bad1) >> 1;
+      term1 &= _blsmsk_u64(m.bad1) >> 1;
     }
     kept = KeepEight(term0, term1);
   }
+  const Window& vd = m.vd;
+  const uint64_t point0 = m.point0;
+  const uint64_t point1 = m.point1;
+  const uint64_t close0 = m.close0;
+  const uint64_t close1 = m.close1;
   if ((kept.term0 | kept.term1) == 0) return false;
   const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49,
                                        48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34,
