@@ -734,26 +734,32 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline int TerminatorAt(uint64_t ter
 // rest are left to the per-number kernel).
 __attribute__((target(TRIB_AVX512_TARGET))) inline int BackHalf(const Window& vd, __m512i tpos,
                                                                 __m512i ppos, int k, float* dst) {
-  const __m512i minus_one = _mm512_set1_epi8(-1);
-  const __m512i zero = _mm512_setzero_si512();
+  // The per-element bytes sit in the low 16 bytes: 128-bit operations.
+  const __m128i minus_one = _mm_set1_epi8(-1);
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i tpos_x = _mm512_castsi512_si128(tpos);
+  const __m128i ppos_x = _mm512_castsi512_si128(ppos);
   // Each element's start, and its first digit (one on after a '-').
-  const __m512i start = _mm512_bslli_epi128(_mm512_sub_epi8(tpos, minus_one), 1);
-  const __mmask64 negative = _mm512_cmpeq_epi8_mask(_mm512_permutex2var_epi8(vd.lo, start, vd.hi),
-                                                    _mm512_set1_epi8('-' - '0')) &
-                             0xFF;
-  const __m512i dpos = _mm512_mask_sub_epi8(start, negative, start, minus_one);
+  const __m128i start = _mm_bslli_si128(_mm_sub_epi8(tpos_x, minus_one), 1);
+  const __mmask16 negative =
+      _mm_cmpeq_epi8_mask(_mm512_castsi512_si128(_mm512_permutex2var_epi8(
+                              vd.lo, _mm512_castsi128_si512(start), vd.hi)),
+                          _mm_set1_epi8('-' - '0')) &
+      0xFF;
+  const __m128i dpos_x = _mm_mask_sub_epi8(start, negative, start, minus_one);
+  const __m512i dpos = _mm512_castsi128_si512(dpos_x);
   // The shape, lane by lane: first digit < point < terminator - 1 (a
   // digit on each side), the next point after the terminator (only
   // one), at most 15 digits, no leading zero.
-  const __m512i next_ppos = _mm512_bsrli_epi128(ppos, 1);
-  const __m512i int_len = _mm512_sub_epi8(ppos, dpos);
-  const __m512i first = _mm512_permutex2var_epi8(vd.lo, dpos, vd.hi);
-  const __mmask64 shape =
-      _mm512_cmpgt_epi8_mask(int_len, zero) &
-      _mm512_cmpgt_epi8_mask(_mm512_add_epi8(tpos, minus_one), ppos) &
-      _mm512_cmpgt_epi8_mask(next_ppos, tpos) &
-      _mm512_cmpge_epi8_mask(_mm512_set1_epi8(16), _mm512_sub_epi8(tpos, dpos)) &
-      ~(_mm512_cmpgt_epi8_mask(int_len, _mm512_set1_epi8(1)) & _mm512_cmpeq_epi8_mask(first, zero));
+  const __m128i next_ppos = _mm_bsrli_si128(ppos_x, 1);
+  const __m128i int_len = _mm_sub_epi8(ppos_x, dpos_x);
+  const __m128i first = _mm512_castsi512_si128(_mm512_permutex2var_epi8(vd.lo, dpos, vd.hi));
+  const __mmask16 shape =
+      _mm_cmpgt_epi8_mask(int_len, zero) &
+      _mm_cmpgt_epi8_mask(_mm_add_epi8(tpos_x, minus_one), ppos_x) &
+      _mm_cmpgt_epi8_mask(next_ppos, tpos_x) &
+      _mm_cmpge_epi8_mask(_mm_set1_epi8(16), _mm_sub_epi8(tpos_x, dpos_x)) &
+      ~(_mm_cmpgt_epi8_mask(int_len, _mm_set1_epi8(1)) & _mm_cmpeq_epi8_mask(first, zero));
 
   // The digits: element 2j in 16-byte lane j of `even`, 2j+1 of `odd`,
   // right-aligned, zeros before. Byte b of an element's lane takes the
@@ -776,8 +782,7 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline int BackHalf(const Window& vd
   // check always passes here (w < 10^15 and 1 <= f <= 14, so d is 0 or
   // between 10^-14 and 10^14), and w = 0 gives +0 (its sign set below),
   // whose low bits lie outside the margin.
-  const __m512i frac = _mm512_cvtepu8_epi64(
-      _mm512_castsi512_si128(_mm512_add_epi8(_mm512_sub_epi8(tpos, ppos), minus_one)));
+  const __m512i frac = _mm512_cvtepu8_epi64(_mm_add_epi8(_mm_sub_epi8(tpos_x, ppos_x), minus_one));
   const __m512d scale = _mm512_permutex2var_pd(
       _mm512_setr_pd(1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7), frac,
       _mm512_setr_pd(1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15));
