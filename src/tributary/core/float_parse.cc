@@ -852,8 +852,11 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
           data = out->data();
         }
         const int count = BackHalf(cur_vd, cur_tpos, cur_ppos, cur_k, data + n);
-        n += static_cast<size_t>(count);
-        if (count < cur_k) {
+        // Counted as if all were right, so that the next step's output
+        // position does not wait on this step's values; corrected below.
+        n += static_cast<size_t>(cur_k);
+        if (__builtin_expect(count < cur_k, 0)) {
+          n -= static_cast<size_t>(cur_k - count);
           // Resume after the last right element, the per-number way.
           have_next = false;
           p = count == 0 ? cur_at
