@@ -474,8 +474,8 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline Kept KeepEight(uint64_t term0
   return r;
 }
 
-// The integers of four elements, one per 16-byte lane (its low 64 bits
-// hold the high 8 digits times 10^8, its high 64 bits the low 8 digits):
+// The digits of four elements, one per 16-byte lane (its low 64 bits hold
+// the value of the high 8 digits, its high 64 bits that of the low 8):
 // `spread` says which element (byte i of base, ppos, dpos) each lane takes.
 __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Window& vd,
                                                                     __m512i base, __m512i ppos,
@@ -488,7 +488,6 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Wind
   const __m512i pairs_w = _mm512_set1_epi16(0x010A);      // bytes 10, 1
   const __m512i quads_w = _mm512_set1_epi32(0x00010064);  // words 100, 1
   const __m512i e4 = _mm512_set1_epi64(10000);
-  const __m512i e8 = _mm512_set_epi64(1, 100000000, 1, 100000000, 1, 100000000, 1, 100000000);
   const __m512i t = _mm512_add_epi8(_mm512_permutexvar_epi8(spread, base), lane_byte);
   const __m512i pt = _mm512_permutexvar_epi8(spread, ppos);
   const __m512i d0 = _mm512_permutexvar_epi8(spread, dpos);
@@ -499,7 +498,7 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Wind
   const __m512i quads = _mm512_madd_epi16(_mm512_maddubs_epi16(dig, pairs_w), quads_w);
   const __m512i eights =
       _mm512_add_epi64(_mm512_mul_epu32(quads, e4), _mm512_srli_epi64(quads, 32));
-  return _mm512_mul_epu32(eights, e8);
+  return eights;
 }
 
 // Up to `turns` elements the per-number way, as ParseArray reads them,
@@ -774,9 +773,10 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline int BackHalf(const Window& vd
       _mm512_set_epi64(0x0707070707070707, 0x0707070707070707, 0x0505050505050505,
                        0x0505050505050505, 0x0303030303030303, 0x0303030303030303,
                        0x0101010101010101, 0x0101010101010101));
-  const __m512i w =
-      _mm512_mask_blend_epi64(0xAA, _mm512_add_epi64(even, _mm512_bsrli_epi128(even, 8)),
-                              _mm512_add_epi64(odd, _mm512_bslli_epi128(odd, 8)));
+  // Element i's high and low halves in 64-bit lane i, then w = high * 10^8 + low.
+  const __m512i high = _mm512_permutex2var_epi64(even, _mm512_setr_epi64(0, 8, 2, 10, 4, 12, 6, 14), odd);
+  const __m512i low = _mm512_permutex2var_epi64(even, _mm512_setr_epi64(1, 9, 3, 11, 5, 13, 7, 15), odd);
+  const __m512i w = _mm512_add_epi64(_mm512_mul_epu32(high, _mm512_set1_epi64(100000000)), low);
 
   // ToFloat, lane by lane: the same product and midpoint margin. Its range
   // check always passes here (w < 10^15 and 1 <= f <= 14, so d is 0 or
