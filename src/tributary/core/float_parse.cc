@@ -555,18 +555,19 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline WindowMasks Classify(const Wi
   const __m512i ten = _mm512_set1_epi8(10);
   const __m512i point_char = _mm512_set1_epi8('.' - '0');
   const __m512i minus_char = _mm512_set1_epi8('-' - '0');
-  const __m512i comma_char = _mm512_set1_epi8(',' - '0');
-  const __m512i close_char = _mm512_set1_epi8(']' - '0');
+  // The terminators from the bytes themselves: the next step waits on them.
+  const __m512i comma_char = _mm512_set1_epi8(',');
+  const __m512i close_char = _mm512_set1_epi8(']');
   const uint64_t digit0 = _mm512_cmplt_epu8_mask(m.vd.lo, ten);
   const uint64_t digit1 = _mm512_cmplt_epu8_mask(m.vd.hi, ten);
   m.point0 = _mm512_cmpeq_epi8_mask(m.vd.lo, point_char);
   m.point1 = _mm512_cmpeq_epi8_mask(m.vd.hi, point_char);
   const uint64_t minus0 = _mm512_cmpeq_epi8_mask(m.vd.lo, minus_char);
   const uint64_t minus1 = _mm512_cmpeq_epi8_mask(m.vd.hi, minus_char);
-  m.close0 = _mm512_cmpeq_epi8_mask(m.vd.lo, close_char) & in0;
-  m.close1 = _mm512_cmpeq_epi8_mask(m.vd.hi, close_char) & in1;
-  m.term0 = (_mm512_cmpeq_epi8_mask(m.vd.lo, comma_char) | m.close0) & in0;
-  m.term1 = (_mm512_cmpeq_epi8_mask(m.vd.hi, comma_char) | m.close1) & in1;
+  m.close0 = _mm512_cmpeq_epi8_mask(v.lo, close_char) & in0;
+  m.close1 = _mm512_cmpeq_epi8_mask(v.hi, close_char) & in1;
+  m.term0 = (_mm512_cmpeq_epi8_mask(v.lo, comma_char) | m.close0) & in0;
+  m.term1 = (_mm512_cmpeq_epi8_mask(v.hi, comma_char) | m.close1) & in1;
   m.bad0 = ~(digit0 | m.point0 | m.term0 | (minus0 & ((m.term0 << 1) | 1))) | ~in0;
   m.bad1 = ~(digit1 | m.point1 | m.term1 | (minus1 & ((m.term1 << 1) | (m.term0 >> 63)))) | ~in1;
   return m;
