@@ -9,6 +9,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -303,14 +307,29 @@ class OutputBase : public OutputStream {
 // so bytes collect in an aligned buffer and go out in whole buffers; the last
 // partial block is written after O_DIRECT is switched off. Any O_DIRECT
 // refusal (EINVAL) falls back to ordinary writes for the rest of the file.
+// With O_DIRECT a write waits for the disk, about as long as hashing and
+// copying the same bytes takes: full buffers go to a writer thread of the
+// output's own, and the caller fills the next buffer meanwhile (at most
+// kDirectBuffers of them exist). Without O_DIRECT writes are made in place.
 class FileOutput final : public OutputBase {
  public:
   FileOutput(Compression c, std::string path, std::string tmp, int fd, bool atomic, bool direct)
       : OutputBase(c), path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd), atomic_(atomic),
-        direct_(direct),
-        buf_(static_cast<char*>(std::aligned_alloc(kDirectAlign, kFileBufferSize))) {}
+        threaded_(direct), direct_(direct), buf_(NewBuffer()) {
+    if (buf_ != nullptr) buffers_ = 1;
+  }
   ~FileOutput() override {
+    if (writer_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+      }
+      cv_.notify_all();
+      writer_.join();
+    }
     std::free(buf_);
+    for (const Piece& p : queue_) std::free(p.data);
+    for (char* b : free_) std::free(b);
     if (fd_ >= 0 && atomic_) {
       ::close(fd_);
       ::unlink(tmp_.c_str());
@@ -320,17 +339,18 @@ class FileOutput final : public OutputBase {
  protected:
   Status Emit(std::string_view data) override {
     if (buf_ == nullptr) return Status::Internal("out of memory for the output buffer of " + path_);
-    if (!direct_ && used_ == 0 && data.size() >= kFileBufferSize) return WriteAll(data.data(), data.size());
+    if (!threaded_ && used_ == 0 && data.size() >= kFileBufferSize) return WriteAll(data.data(), data.size());
     while (!data.empty()) {
       const size_t n = std::min(kFileBufferSize - used_, data.size());
       std::memcpy(buf_ + used_, data.data(), n);
       used_ += n;
       data.remove_prefix(n);
-      if (used_ == kFileBufferSize) TRIB_RETURN_NOT_OK(Flush());
+      if (used_ == kFileBufferSize) TRIB_RETURN_NOT_OK(threaded_ ? HandOff() : Flush());
     }
     return Status::OK();
   }
   Status Commit() override {
+    TRIB_RETURN_NOT_OK(Drain());
     TRIB_RETURN_NOT_OK(Flush());
     if (!atomic_) return Status::OK();
     if (::close(fd_) != 0) {
@@ -350,9 +370,20 @@ class FileOutput final : public OutputBase {
  private:
   static constexpr size_t kDirectAlign = 4096;
   static constexpr size_t kFileBufferSize = size_t{4} << 20;
+  static constexpr int kDirectBuffers = 3;
 
-  // Writes out the buffer. Only the last flush can end in a partial block
-  // (the others write a full buffer): it goes out after O_DIRECT is off.
+  struct Piece {
+    char* data;
+    size_t size;
+  };
+
+  static char* NewBuffer() {
+    return static_cast<char*>(std::aligned_alloc(kDirectAlign, kFileBufferSize));
+  }
+
+  // Writes out the buffer, on the caller's thread (the writer thread, if
+  // any, is idle). Only the last flush can end in a partial block (the others
+  // write a full buffer): it goes out after O_DIRECT is off.
   Status Flush() {
     const size_t whole = direct_ ? used_ & ~(kDirectAlign - 1) : used_;
     TRIB_RETURN_NOT_OK(WriteAll(buf_, whole));
@@ -363,6 +394,58 @@ class FileOutput final : public OutputBase {
     used_ = 0;
     return Status::OK();
   }
+
+  // Queues the full buffer for the writer thread and takes an empty one,
+  // waiting for the thread when all kDirectBuffers are in use.
+  Status HandOff() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!error_.ok()) return error_;
+    if (!writer_.joinable()) writer_ = std::thread([this] { Run(); });
+    queue_.push_back({buf_, used_});
+    buf_ = nullptr;
+    used_ = 0;
+    cv_.notify_all();
+    if (free_.empty() && buffers_ < kDirectBuffers) {
+      lock.unlock();
+      buf_ = NewBuffer();
+      if (buf_ == nullptr) return Status::Internal("out of memory for the output buffer of " + path_);
+      lock.lock();
+      ++buffers_;
+      return Status::OK();
+    }
+    cv_.wait(lock, [&] { return !free_.empty() || !error_.ok(); });
+    if (!error_.ok()) return error_;
+    buf_ = free_.back();
+    free_.pop_back();
+    return Status::OK();
+  }
+
+  // Waits until the writer thread has written everything queued.
+  Status Drain() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
+    return error_;
+  }
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopped
+      const Piece piece = queue_.front();
+      queue_.pop_front();
+      writing_ = true;
+      const bool skip = !error_.ok();
+      lock.unlock();
+      Status st = skip ? Status::OK() : WriteAll(piece.data, piece.size);
+      lock.lock();
+      writing_ = false;
+      if (!st.ok() && error_.ok()) error_ = std::move(st);
+      free_.push_back(piece.data);
+      cv_.notify_all();
+    }
+  }
+
   Status StopDirect() {
     if (!direct_) return Status::OK();
     direct_ = false;
@@ -370,6 +453,7 @@ class FileOutput final : public OutputBase {
     if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) return Errno("cannot write", path_);
     return Status::OK();
   }
+  // One thread at a time: the writer thread while it runs, else the caller.
   Status WriteAll(const char* data, size_t size) {
     while (size != 0) {
       ssize_t w = ::write(fd_, data, size);
@@ -390,9 +474,20 @@ class FileOutput final : public OutputBase {
   std::string path_, tmp_;
   int fd_;
   bool atomic_;
-  bool direct_;
-  char* buf_;
+  const bool threaded_;         // full buffers go to the writer thread
+  std::atomic<bool> direct_;    // O_DIRECT is on; cleared by whichever thread writes
+  char* buf_;                   // the caller's buffer being filled
   size_t used_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Piece> queue_;     // full buffers for the writer thread, in file order
+  std::vector<char*> free_;     // written buffers, for the caller to fill again
+  int buffers_ = 0;             // aligned buffers allocated, buf_ included
+  bool writing_ = false;        // the writer thread holds a piece
+  bool stop_ = false;
+  Status error_;                // the first write error
+  std::thread writer_;
 };
 
 class MemOutput final : public OutputBase {

@@ -1,5 +1,8 @@
 #include "tributary/io/stream.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -61,7 +64,7 @@ TEST(StreamTest, FileOutputKeepsEveryByteAroundBlockAndBufferBoundaries) {
   std::mt19937_64 rng(7);
   constexpr size_t kMiB = size_t{1} << 20;
   const size_t totals[] = {0, 1, 4095, 4096, 4097, 65536 + 3, 4 * kMiB - 1, 4 * kMiB,
-                           4 * kMiB + 1, 9 * kMiB + 12345};
+                           4 * kMiB + 1, 9 * kMiB + 12345, 21 * kMiB + 777};
   for (size_t total : totals) {
     std::string payload(total, '\0');
     for (char& c : payload) c = static_cast<char>('a' + rng() % 26);
@@ -83,6 +86,52 @@ TEST(StreamTest, FileOutputKeepsEveryByteAroundBlockAndBufferBoundaries) {
     EXPECT_EQ((*out)->bytes_written(), total);
     EXPECT_EQ((*out)->sha256_hex(), Sha256::HexOf(payload));
   }
+}
+
+// A write that fails on the output's writer thread (here: past the process's
+// file size limit) is reported by a later Write or by Close, with the path,
+// and the output never appears.
+TEST(StreamTest, FileOutputReportsAWriteErrorAndLeavesNothing) {
+  testing::TempDir dir;
+  const std::string path = dir.File("limited.jsonl");
+  struct rlimit old_limit;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  struct sigaction ignore {}, old_action {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = 6 << 20;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  Status st;
+  {
+    auto out = OpenOutput(path, Compression::kNone);
+    ASSERT_TRUE(out.ok());
+    const std::string piece(1 << 20, 'x');
+    for (int i = 0; i < 32 && st.ok(); ++i) st = (*out)->Write(piece);
+    if (st.ok()) st = (*out)->Close();
+  }
+  setrlimit(RLIMIT_FSIZE, &old_limit);
+  sigaction(SIGXFSZ, &old_action, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("cannot write"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(path), std::string::npos) << st.message();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+// Destroyed with full buffers still queued for its writer thread: no
+// output, no temp file.
+TEST(StreamTest, FileOutputDroppedMidStreamLeavesNothing) {
+  testing::TempDir dir;
+  const std::string path = dir.File("dropped.jsonl");
+  {
+    auto out = OpenOutput(path, Compression::kNone);
+    ASSERT_TRUE(out.ok());
+    const std::string piece(3 << 20, 'y');
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*out)->Write(piece).ok());
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 TEST(StreamTest, OutputIsInvisibleUntilClose) {
