@@ -820,8 +820,8 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
   int scalar_turns = 0;  // after a step that parsed little, this many per-number turns
   int backoff = 8;
   bool pending = false;
-  // The pending step's first half, in variables of their own (the
-  // compiler keeps them in registers).
+  // The pending step's first half, in variables of their own, so that no
+  // step is copied as a whole.
   Window cur_vd{};
   __m512i cur_tpos = _mm512_setzero_si512();
   __m512i cur_ppos = _mm512_setzero_si512();
