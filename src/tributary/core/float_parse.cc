@@ -479,7 +479,8 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline Kept KeepEight(uint64_t term0
 // `spread` says which element (byte i of base, ppos, dpos) each lane takes.
 __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Window& vd,
                                                                     __m512i base, __m512i ppos,
-                                                                    __m512i dpos, __m512i spread) {
+                                                                    __m512i dpos, __m512i spread,
+                                                                    __mmask8* not_digits) {
   const __m512i lane_byte = _mm512_set_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
                                             15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
                                             15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
@@ -495,6 +496,9 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Wind
   const __m512i src = _mm512_mask_sub_epi8(t, _mm512_cmpge_epi8_mask(t, pt), t, minus_one);
   const __m512i dig =
       _mm512_maskz_permutex2var_epi8(_mm512_cmpge_epi8_mask(src, d0), vd.lo, src, vd.hi);
+  // 64-bit lanes holding a byte that is not a digit.
+  const __m512i over = _mm512_subs_epu8(dig, _mm512_set1_epi8(9));
+  *not_digits = _mm512_test_epi64_mask(over, over);
   const __m512i quads = _mm512_madd_epi16(_mm512_maddubs_epi16(dig, pairs_w), quads_w);
   const __m512i eights =
       _mm512_add_epi64(_mm512_mul_epu32(quads, e4), _mm512_srli_epi64(quads, 32));
@@ -541,9 +545,6 @@ struct WindowMasks {
   uint64_t point0, point1;
   uint64_t close0, close1;  // ']' in the text
   uint64_t term0, term1;    // ',' and ']' in the text
-  // Bytes no plain element has: not a digit, point or terminator, a '-'
-  // that does not start an element, or past the text.
-  uint64_t bad0, bad1;
 };
 
 __attribute__((target(TRIB_AVX512_TARGET))) inline WindowMasks Classify(const Window& v,
@@ -552,24 +553,15 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline WindowMasks Classify(const Wi
   WindowMasks m;
   const __m512i zero_char = _mm512_set1_epi8('0');
   m.vd = Window{_mm512_sub_epi8(v.lo, zero_char), _mm512_sub_epi8(v.hi, zero_char)};
-  const __m512i ten = _mm512_set1_epi8(10);
-  const __m512i point_char = _mm512_set1_epi8('.' - '0');
-  const __m512i minus_char = _mm512_set1_epi8('-' - '0');
-  // The terminators from the bytes themselves: the next step waits on them.
+  const __m512i point_char = _mm512_set1_epi8('.');
   const __m512i comma_char = _mm512_set1_epi8(',');
   const __m512i close_char = _mm512_set1_epi8(']');
-  const uint64_t digit0 = _mm512_cmplt_epu8_mask(m.vd.lo, ten);
-  const uint64_t digit1 = _mm512_cmplt_epu8_mask(m.vd.hi, ten);
-  m.point0 = _mm512_cmpeq_epi8_mask(m.vd.lo, point_char);
-  m.point1 = _mm512_cmpeq_epi8_mask(m.vd.hi, point_char);
-  const uint64_t minus0 = _mm512_cmpeq_epi8_mask(m.vd.lo, minus_char);
-  const uint64_t minus1 = _mm512_cmpeq_epi8_mask(m.vd.hi, minus_char);
+  m.point0 = _mm512_cmpeq_epi8_mask(v.lo, point_char);
+  m.point1 = _mm512_cmpeq_epi8_mask(v.hi, point_char);
   m.close0 = _mm512_cmpeq_epi8_mask(v.lo, close_char) & in0;
   m.close1 = _mm512_cmpeq_epi8_mask(v.hi, close_char) & in1;
   m.term0 = (_mm512_cmpeq_epi8_mask(v.lo, comma_char) | m.close0) & in0;
   m.term1 = (_mm512_cmpeq_epi8_mask(v.hi, comma_char) | m.close1) & in1;
-  m.bad0 = ~(digit0 | m.point0 | m.term0 | (minus0 & ((m.term0 << 1) | 1))) | ~in0;
-  m.bad1 = ~(digit1 | m.point1 | m.term1 | (minus1 & ((m.term1 << 1) | (m.term0 >> 63)))) | ~in1;
   return m;
 }
 
@@ -655,40 +647,24 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline bool DropSpaces(Window* v, ui
 
 __attribute__((target(TRIB_AVX512_TARGET))) inline bool FrontHalf(const char* p, const char* end,
                                                                   const char* readable_end,
-                                                                  StepFront& f) {
+                                                                  bool drop_spaces, StepFront& f) {
   Window v = LoadWindow(p, readable_end);
   // The window's bytes that are text (bzhi keeps every bit from 64 up).
   int64_t avail = std::min<int64_t>(end - p, 255);
   uint64_t in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
   uint64_t in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
   f.compacted = false;
-  WindowMasks m = Classify(v, in0, in1);
-  // The next step's position waits on the terminators kept, so they are
-  // worked out first as if every byte were plain and no ']' came early;
-  // the rare step where that is wrong takes the branch below.
+  if (drop_spaces && DropSpaces(&v, in0, in1, &avail, &f.keep0, &f.keep1)) {
+    f.compacted = true;
+    in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
+    in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
+  }
+  const WindowMasks m = Classify(v, in0, in1);
   Kept kept = KeepEight(m.term0, m.term1);
-  if (__builtin_expect((((m.bad0 | m.close0) & kept.region0) |
-                        ((m.bad1 | m.close1) & kept.region1)) != 0,
-                       0)) {
-    if (DropSpaces(&v, in0, in1, &avail, &f.keep0, &f.keep1)) {
-      f.compacted = true;
-      in0 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail));
-      in1 = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(avail > 64 ? avail - 64 : 0));
-      m = Classify(v, in0, in1);
-    }
-    uint64_t term0 = m.term0;
-    uint64_t term1 = m.term1;
-    if ((m.close0 | m.close1) != 0) {  // terminators up to the first ']'
-      term0 &= _blsmsk_u64(m.close0);
-      term1 = m.close0 != 0 ? 0 : term1 & _blsmsk_u64(m.close1);
-    }
-    if (m.bad0 != 0) {  // terminators before the first byte no plain element has
-      term0 &= _blsmsk_u64(m.bad0) >> 1;
-      term1 = 0;
-    } else {
-      term1 &= _blsmsk_u64(m.bad1) >> 1;
-    }
-    kept = KeepEight(term0, term1);
+  if (__builtin_expect(((m.close0 & kept.region0) | (m.close1 & kept.region1)) != 0, 0)) {
+    // Terminators up to the first ']'.
+    kept = KeepEight(m.term0 & _blsmsk_u64(m.close0),
+                     m.close0 != 0 ? 0 : m.term1 & _blsmsk_u64(m.close1));
   }
   const Window& vd = m.vd;
   const uint64_t point0 = m.point0;
@@ -765,15 +741,23 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline int BackHalf(const Window& vd
   // right-aligned, zeros before. Byte b of an element's lane takes the
   // text byte at t - 17 + b, one further on from the point.
   const __m512i base = _mm512_sub_epi8(tpos, _mm512_set1_epi8(17));
+  __mmask8 even_bad;
+  __mmask8 odd_bad;
   const __m512i even = LaneValues(
       vd, base, ppos, dpos,
       _mm512_set_epi64(0x0606060606060606, 0x0606060606060606, 0x0404040404040404,
-                       0x0404040404040404, 0x0202020202020202, 0x0202020202020202, 0, 0));
+                       0x0404040404040404, 0x0202020202020202, 0x0202020202020202, 0, 0),
+      &even_bad);
   const __m512i odd = LaneValues(
       vd, base, ppos, dpos,
       _mm512_set_epi64(0x0707070707070707, 0x0707070707070707, 0x0505050505050505,
                        0x0505050505050505, 0x0303030303030303, 0x0303030303030303,
-                       0x0101010101010101, 0x0101010101010101));
+                       0x0101010101010101, 0x0101010101010101),
+      &odd_bad);
+  // Element 2j's lane is 64-bit lanes 2j and 2j + 1 of even, 2j + 1's of odd.
+  const uint32_t eb = even_bad;
+  const uint32_t ob = odd_bad;
+  const uint32_t not_plain = ((eb | (eb >> 1)) & 0x55) | (((ob | (ob >> 1)) & 0x55) << 1);
   // Element i's high and low halves in 64-bit lane i, then w = high * 10^8 + low.
   const __m512i high = _mm512_permutex2var_epi64(even, _mm512_setr_epi64(0, 8, 2, 10, 4, 12, 6, 14), odd);
   const __m512i low = _mm512_permutex2var_epi64(even, _mm512_setr_epi64(1, 9, 3, 11, 5, 13, 7, 15), odd);
@@ -793,7 +777,7 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline int BackHalf(const Window& vd
           _mm512_and_si512(_mm512_castpd_si512(d), _mm512_set1_epi64((int64_t{1} << 29) - 1)),
           _mm512_set1_epi64(8 - (int64_t{1} << 28))),
       _mm512_set1_epi64(17));
-  const uint32_t good = static_cast<uint32_t>(shape) &
+  const uint32_t good = static_cast<uint32_t>(shape) & ~not_plain &
                         _bzhi_u32(0xFF, static_cast<unsigned>(k)) &
                         static_cast<uint32_t>(static_cast<__mmask8>(~near_mid));
   const __m256i fl = _mm256_castps_si256(_mm512_cvtpd_ps(d));
@@ -835,12 +819,13 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
   bool cur_compacted = false;
   uint64_t cur_keep0 = 0;
   uint64_t cur_keep1 = 0;
+  bool spaces = false;  // whitespace follows terminators: drop it from windows
   for (;;) {
     for (;;) {
       StepFront next;
       bool have_next = false;
       if (!(pending && cur_closed) && scalar_turns == 0 && p < end) {
-        have_next = FrontHalf(p, end, readable_end, next);
+        have_next = FrontHalf(p, end, readable_end, spaces, next);
         if (have_next) {
           p += TextOffset(next.compacted, next.keep0, next.keep1, next.last) + 1;
           while (p < end && IsSpace(*p)) ++p;
@@ -865,6 +850,7 @@ __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx51
                                TextOffset(cur_compacted, cur_keep0, cur_keep1,
                                           TerminatorAt(cur_term0, cur_term1, cur_n0, count - 1)) +
                                1;
+          if (p < end && IsSpace(*p)) spaces = true;
           while (p < end && IsSpace(*p)) ++p;
           scalar_turns = 0;
         } else if (cur_closed) {
