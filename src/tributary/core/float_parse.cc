@@ -403,17 +403,16 @@ const bool kHaveSsse3 = DetectSsse3();
 // The AVX-512 array kernel: up to eight elements per step.
 //
 // Two 64-byte loads (masked at readable_end) and byte compares give bit
-// masks of the digits, points, '-', ',' and ']' in a 128-byte window. The
-// terminators (',' and the first ']') of up to eight elements give every
-// element's end at once, and the text is checked as a whole: every byte up
-// to the last terminator must be a digit, a point, a terminator or a '-'
-// that starts an element; the step stops before the first byte that is
-// not (whitespace, an exponent, garbage), and the element there goes the
-// per-number way. Byte compressions (VBMI2) of the masks list, per
-// element, where its terminator and its point are (its start is the byte
-// after the previous terminator), and lane by lane the element must be
-// '-'? d+ '.' d+ with exactly one point, no leading zero and at most 15
-// digits.
+// masks of the points, ',' and ']' in a 128-byte window. The terminators
+// (',' and the first ']') of up to eight elements give every element's
+// end at once, and so the next step's position. Byte compressions (VBMI2)
+// of the masks list, per element, where its terminator and its point are
+// (its start is the byte after the previous terminator), and lane by lane
+// the element must be '-'? d+ '.' d+: exactly one point, every other byte
+// after the sign a digit, no leading zero, at most 15 digits. The step
+// stops at the first element that is not (whitespace, an exponent,
+// garbage), which goes the per-number way. Once an array shows whitespace
+// after its terminators, each window drops it first.
 //
 // Each element's digits, without the point, are gathered right-aligned
 // into a 16-byte lane with one byte permute (VBMI): four elements per

@@ -29,8 +29,8 @@
 // has its digits gathered into a 16-byte lane by one byte permute, made an
 // integer by multiply-adds and then a float by the same product, range and
 // midpoint checks as the per-number kernel, eight lanes at once, so the
-// values are the same bit for bit. Whitespace right after a terminator is
-// compressed out of the window first. A step stops before the first
+// values are the same bit for bit. Once an array shows whitespace right
+// after its terminators, it is compressed out of each window first. A step stops before the first
 // element it cannot prove (exponents, long mantissas, near-midpoints,
 // other whitespace, anything malformed), which the per-number kernel then
 // takes; runs of such elements stay with it for a while.
