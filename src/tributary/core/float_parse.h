@@ -27,13 +27,14 @@
 // waits on one load, the compares and a few bit operations. Each element
 // of the plain shape '-'? d+ '.' d+ (at most 15 digits, no leading zero)
 // has its digits gathered into a 16-byte lane by one byte permute, made an
-// integer by multiply-adds and then a float by the same product, range and
-// midpoint checks as the per-number kernel, eight lanes at once, so the
-// values are the same bit for bit. Once an array shows whitespace right
-// after its terminators, it is compressed out of each window first. A step stops before the first
-// element it cannot prove (exponents, long mantissas, near-midpoints,
-// other whitespace, anything malformed), which the per-number kernel then
-// takes; runs of such elements stay with it for a while.
+// integer by multiply-adds and then a float by the same product and
+// midpoint check as the per-number kernel (whose range check these shapes
+// always pass), eight lanes at once, so the values are the same bit for
+// bit. Once an array shows whitespace right after its terminators, it is
+// compressed out of each window first. A step stops at the first element
+// it cannot prove (exponents, long mantissas, near-midpoints, other
+// whitespace, anything malformed), which the per-number kernel then takes;
+// runs of such elements stay with it for a while.
 //
 // The grammar is JSON's: '-'? digits ('.' digits)? ([eE] [+-]? digits)?,
 // with no leading zeros ("01"). Anything else ('+', ".5", "1.", NaN) is
