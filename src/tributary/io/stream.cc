@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <cstdlib>
 #include <cstring>
@@ -400,7 +401,15 @@ class FileOutput final : public OutputBase {
   Status HandOff() {
     std::unique_lock<std::mutex> lock(mu_);
     if (!error_.ok()) return error_;
-    if (!writer_.joinable()) writer_ = std::thread([this] { Run(); });
+    if (!writer_.joinable()) {
+      try {
+        writer_ = std::thread([this] { Run(); });
+      } catch (const std::system_error&) {
+        threaded_ = false;  // no thread to be had: write in place from now on
+        lock.unlock();
+        return Flush();
+      }
+    }
     queue_.push_back({buf_, used_});
     buf_ = nullptr;
     used_ = 0;
@@ -408,8 +417,12 @@ class FileOutput final : public OutputBase {
     if (free_.empty() && buffers_ < kDirectBuffers) {
       lock.unlock();
       buf_ = NewBuffer();
-      if (buf_ == nullptr) return Status::Internal("out of memory for the output buffer of " + path_);
       lock.lock();
+      if (buf_ == nullptr) {
+        // Recorded, so that a Close after this error fails too.
+        error_ = Status::Internal("out of memory for the output buffer of " + path_);
+        return error_;
+      }
       ++buffers_;
       return Status::OK();
     }
@@ -431,7 +444,8 @@ class FileOutput final : public OutputBase {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopped
+      // Stopped: the output was abandoned, what is queued is not wanted.
+      if (stop_) return;
       const Piece piece = queue_.front();
       queue_.pop_front();
       writing_ = true;
@@ -474,7 +488,7 @@ class FileOutput final : public OutputBase {
   std::string path_, tmp_;
   int fd_;
   bool atomic_;
-  const bool threaded_;         // full buffers go to the writer thread
+  bool threaded_;               // full buffers go to the writer thread (caller's side only)
   std::atomic<bool> direct_;    // O_DIRECT is on; cleared by whichever thread writes
   char* buf_;                   // the caller's buffer being filled
   size_t used_ = 0;
