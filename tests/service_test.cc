@@ -280,6 +280,9 @@ TEST_F(ServiceTest, SeedImportStatusExportDownload) {
   EXPECT_EQ(Int(done, "failed_rows"), 0);
   EXPECT_EQ(done.Find("progress_percentage")->number(), 100.0);
   EXPECT_TRUE(done.Find("completed_at")->is_string());
+  // Every byte of the file, not of the whole multipart request.
+  EXPECT_EQ(Int(done, "bytes_total"), static_cast<int64_t>(csv.size())) << done.ToString();
+  EXPECT_EQ(Int(done, "bytes_processed"), static_cast<int64_t>(csv.size())) << done.ToString();
 
   auto ds = c.Get("/api/v1/datasets/my-dataset");
   ASSERT_TRUE(ds);

@@ -708,6 +708,11 @@ void JobManager::RunImportJob(const std::shared_ptr<Entry>& e) {
   s.updated_rows = r.updated_rows;
   s.skipped_rows = r.skipped_rows + (r.resumed_from > 0 ? skipped_before : 0);
   s.bytes_done = r.bytes_read;
+  // An upload's size was only bounded (by the request's Content-Length)
+  // when the job began; a job that read all of its input knows it exactly.
+  if (r.status == JobStatus::kCompleted || r.status == JobStatus::kCompletedWithErrors) {
+    s.bytes_total = r.bytes_read;
+  }
   s.progress = r.progress_percentage;
   s.error = r.error.empty() ? "" : Clean(r.error, s);
   if (error_io_failed && s.error.empty()) s.error = "some rejected rows could not be written to the error list";
