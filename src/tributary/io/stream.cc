@@ -10,14 +10,14 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <system_error>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <mutex>
 #include <random>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "tributary/io/sha256.h"
