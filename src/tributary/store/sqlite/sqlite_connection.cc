@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "tributary/store/sqlite/write_coalescing_vfs.h"
+
 namespace tributary::sqlite_internal {
 namespace {
 
@@ -49,7 +51,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Ro
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (role == Role::kWriter) flags |= SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, WriteCoalescingVfs());
   if (rc != SQLITE_OK) {
     std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);

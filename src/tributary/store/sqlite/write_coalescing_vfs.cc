@@ -1,0 +1,334 @@
+#include "tributary/store/sqlite/write_coalescing_vfs.h"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace tributary::sqlite_internal {
+namespace {
+
+// WAL file layout (https://www.sqlite.org/fileformat.html#walformat): a
+// 32-byte header (page size at byte 8), then frames of a 24-byte header
+// (database size after the commit at byte 4, zero unless the frame ends a
+// transaction) followed by one page.
+constexpr int64_t kWalHeaderBytes = 32;
+constexpr int64_t kFrameHeaderBytes = 24;
+constexpr uint32_t kWalMagic = 0x377f0682;  // low bit: checksum byte order
+
+// The largest run gathered before it is written: the unix VFS writes less
+// than 128 KiB per call (it masks the count to 17 bits). A 124 KiB write into
+// the page cache costs about half as much per byte as 16 KiB ones.
+constexpr size_t kBufferBytes = 124 * 1024;
+
+struct File {
+  sqlite3_file base;  // pMethods: one of kMethods, or nullptr if the open failed
+  sqlite3_file* real;
+  bool wal;
+  int64_t page_size;  // of the WAL's frames; 0 until known
+  // The pending run: len bytes for the file at start.
+  char* buf;
+  size_t len;
+  int64_t start;
+  // End of the commit frame whose header came last, until its page follows.
+  int64_t commit_end;
+  // End of the furthest write since the WAL last started over.
+  int64_t written_end;
+};
+
+constexpr size_t kRealOffset = (sizeof(File) + 15) / 16 * 16;
+
+sqlite3_vfs* Real(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
+File* Of(sqlite3_file* file) { return reinterpret_cast<File*>(file); }
+
+uint32_t LoadBe32(const void* p) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+}
+
+// The page size from a WAL header, or 0 if hdr is not one.
+int64_t PageSizeOf(const void* hdr) {
+  if ((LoadBe32(hdr) & ~uint32_t{1}) != kWalMagic) return 0;
+  const uint32_t size = LoadBe32(static_cast<const char*>(hdr) + 8);
+  if (size < 512 || size > 65536 || (size & (size - 1)) != 0) return 0;
+  return size;
+}
+
+int Flush(File* f) {
+  if (f->len == 0) return SQLITE_OK;
+  const int rc = f->real->pMethods->xWrite(f->real, f->buf, static_cast<int>(f->len), f->start);
+  f->len = 0;
+  return rc;
+}
+
+// Learns the WAL's page size from its header, written by this handle or
+// already in the file. False if the file has none yet.
+bool KnowPageSize(File* f, const void* data, int amt, int64_t off) {
+  if (off == 0 && amt >= kWalHeaderBytes) {
+    const int64_t size = PageSizeOf(data);
+    if (size != 0) f->page_size = size;
+  }
+  if (f->page_size != 0) return true;
+  char hdr[kWalHeaderBytes];
+  if (f->real->pMethods->xRead(f->real, hdr, kWalHeaderBytes, 0) == SQLITE_OK) {
+    f->page_size = PageSizeOf(hdr);
+  }
+  return f->page_size != 0;
+}
+
+int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
+  File* f = Of(file);
+  sqlite3_file* real = f->real;
+  if (!f->wal || amt <= 0) return real->pMethods->xWrite(real, data, amt, off);
+  if (!KnowPageSize(f, data, amt, off)) {
+    const int rc = Flush(f);
+    return rc != SQLITE_OK ? rc : real->pMethods->xWrite(real, data, amt, off);
+  }
+  const int64_t end = off + amt;
+  const int64_t frame_bytes = kFrameHeaderBytes + f->page_size;
+  if (off == 0) f->written_end = 0;  // a new WAL header: the WAL starts over
+  const bool commit_header = off >= kWalHeaderBytes && (off - kWalHeaderBytes) % frame_bytes == 0 &&
+                             amt >= 8 && LoadBe32(static_cast<const char*>(data) + 4) != 0;
+  // A commit frame's header is appended before its page, or rewritten
+  // (new checksums) after it.
+  const bool page_written = commit_header && f->written_end >= off + frame_bytes;
+  if (end > f->written_end) f->written_end = end;
+  if (commit_header) f->commit_end = page_written ? end : off + frame_bytes;
+  if (f->len > 0 && off >= f->start && end <= f->start + static_cast<int64_t>(f->len)) {
+    // A rewrite inside the run (SQLite rewrites frames of the transaction
+    // it is writing).
+    std::memcpy(f->buf + (off - f->start), data, static_cast<size_t>(amt));
+  } else {
+    if (f->len > 0 && (off != f->start + static_cast<int64_t>(f->len) ||
+                       f->len + static_cast<size_t>(amt) > kBufferBytes)) {
+      const int rc = Flush(f);
+      if (rc != SQLITE_OK) return rc;
+    }
+    if (f->buf == nullptr && static_cast<size_t>(amt) <= kBufferBytes) {
+      f->buf = static_cast<char*>(std::malloc(kBufferBytes));
+    }
+    if (f->buf == nullptr || static_cast<size_t>(amt) > kBufferBytes) {
+      const int rc = real->pMethods->xWrite(real, data, amt, off);
+      if (rc != SQLITE_OK || end >= f->commit_end) f->commit_end = 0;
+      return rc;
+    }
+    if (f->len == 0) f->start = off;
+    std::memcpy(f->buf + f->len, data, static_cast<size_t>(amt));
+    f->len += static_cast<size_t>(amt);
+  }
+  // Once the last commit frame is complete, the run goes to the file, before
+  // SQLite publishes the transaction; a failure fails this write, and so the
+  // commit.
+  if (f->commit_end != 0 && f->start + static_cast<int64_t>(f->len) >= f->commit_end) {
+    f->commit_end = 0;
+    return Flush(f);
+  }
+  return SQLITE_OK;
+}
+
+int Close(sqlite3_file* file) {
+  File* f = Of(file);
+  const int flushed = Flush(f);
+  const int rc = f->real->pMethods->xClose(f->real);
+  std::free(f->buf);
+  f->buf = nullptr;
+  return flushed != SQLITE_OK ? flushed : rc;
+}
+
+int Read(sqlite3_file* file, void* out, int amt, sqlite3_int64 off) {
+  File* f = Of(file);
+  const int rc = Flush(f);
+  if (rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xRead(f->real, out, amt, off);
+}
+
+int Truncate(sqlite3_file* file, sqlite3_int64 size) {
+  File* f = Of(file);
+  const int rc = Flush(f);
+  if (f->written_end > size) f->written_end = size;
+  if (rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xTruncate(f->real, size);
+}
+
+int Sync(sqlite3_file* file, int flags) {
+  File* f = Of(file);
+  const int rc = Flush(f);
+  if (rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xSync(f->real, flags);
+}
+
+int FileSize(sqlite3_file* file, sqlite3_int64* size) {
+  File* f = Of(file);
+  const int rc = Flush(f);
+  if (rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xFileSize(f->real, size);
+}
+
+int Lock(sqlite3_file* file, int level) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xLock(real, level);
+}
+
+int Unlock(sqlite3_file* file, int level) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xUnlock(real, level);
+}
+
+int CheckReservedLock(sqlite3_file* file, int* out) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xCheckReservedLock(real, out);
+}
+
+int FileControl(sqlite3_file* file, int op, void* arg) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xFileControl(real, op, arg);
+}
+
+int SectorSize(sqlite3_file* file) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xSectorSize(real);
+}
+
+int DeviceCharacteristics(sqlite3_file* file) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xDeviceCharacteristics(real);
+}
+
+int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xShmMap(real, region, size, extend, out);
+}
+
+int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xShmLock(real, offset, n, flags);
+}
+
+void ShmBarrier(sqlite3_file* file) {
+  sqlite3_file* real = Of(file)->real;
+  real->pMethods->xShmBarrier(real);
+}
+
+int ShmUnmap(sqlite3_file* file, int delete_flag) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xShmUnmap(real, delete_flag);
+}
+
+int Fetch(sqlite3_file* file, sqlite3_int64 off, int amt, void** out) {
+  File* f = Of(file);
+  const int rc = Flush(f);
+  if (rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xFetch(f->real, off, amt, out);
+}
+
+int Unfetch(sqlite3_file* file, sqlite3_int64 off, void* p) {
+  sqlite3_file* real = Of(file)->real;
+  return real->pMethods->xUnfetch(real, off, p);
+}
+
+constexpr sqlite3_io_methods MethodsOfVersion(int version) {
+  return sqlite3_io_methods{version,       Close,        Read,     Write,
+                            Truncate,      Sync,         FileSize, Lock,
+                            Unlock,        CheckReservedLock, FileControl, SectorSize,
+                            DeviceCharacteristics, ShmMap, ShmLock, ShmBarrier,
+                            ShmUnmap,      Fetch,        Unfetch};
+}
+
+// The wrapper offers exactly the methods of the file it wraps.
+constexpr sqlite3_io_methods kMethods[3] = {MethodsOfVersion(1), MethodsOfVersion(2),
+                                            MethodsOfVersion(3)};
+
+int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+  File* f = Of(file);
+  std::memset(f, 0, sizeof(File));
+  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
+  f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+  sqlite3_vfs* real_vfs = Real(vfs);
+  const int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
+  // SQLite closes a file whose pMethods is set even when the open failed.
+  const sqlite3_io_methods* real_methods = f->real->pMethods;
+  if (real_methods == nullptr) {
+    f->base.pMethods = nullptr;
+  } else {
+    const int version = real_methods->iVersion < 1 ? 1 : real_methods->iVersion > 3 ? 3 : real_methods->iVersion;
+    f->base.pMethods = &kMethods[version - 1];
+  }
+  return rc;
+}
+
+int Delete(sqlite3_vfs* vfs, const char* name, int sync_dir) {
+  return Real(vfs)->xDelete(Real(vfs), name, sync_dir);
+}
+int Access(sqlite3_vfs* vfs, const char* name, int flags, int* out) {
+  return Real(vfs)->xAccess(Real(vfs), name, flags, out);
+}
+int FullPathname(sqlite3_vfs* vfs, const char* name, int n, char* out) {
+  return Real(vfs)->xFullPathname(Real(vfs), name, n, out);
+}
+void* DlOpen(sqlite3_vfs* vfs, const char* name) { return Real(vfs)->xDlOpen(Real(vfs), name); }
+void DlError(sqlite3_vfs* vfs, int n, char* out) { Real(vfs)->xDlError(Real(vfs), n, out); }
+void (*DlSym(sqlite3_vfs* vfs, void* handle, const char* symbol))(void) {
+  return Real(vfs)->xDlSym(Real(vfs), handle, symbol);
+}
+void DlClose(sqlite3_vfs* vfs, void* handle) { Real(vfs)->xDlClose(Real(vfs), handle); }
+int Randomness(sqlite3_vfs* vfs, int n, char* out) { return Real(vfs)->xRandomness(Real(vfs), n, out); }
+int Sleep(sqlite3_vfs* vfs, int micros) { return Real(vfs)->xSleep(Real(vfs), micros); }
+int CurrentTime(sqlite3_vfs* vfs, double* out) { return Real(vfs)->xCurrentTime(Real(vfs), out); }
+int GetLastError(sqlite3_vfs* vfs, int n, char* out) {
+  return Real(vfs)->xGetLastError(Real(vfs), n, out);
+}
+int CurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
+  return Real(vfs)->xCurrentTimeInt64(Real(vfs), out);
+}
+int SetSystemCall(sqlite3_vfs* vfs, const char* name, sqlite3_syscall_ptr p) {
+  return Real(vfs)->xSetSystemCall(Real(vfs), name, p);
+}
+sqlite3_syscall_ptr GetSystemCall(sqlite3_vfs* vfs, const char* name) {
+  return Real(vfs)->xGetSystemCall(Real(vfs), name);
+}
+const char* NextSystemCall(sqlite3_vfs* vfs, const char* name) {
+  return Real(vfs)->xNextSystemCall(Real(vfs), name);
+}
+
+constexpr const char* kName = "tributary-coalescing";
+
+const char* Register() {
+  sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
+  if (real == nullptr) return nullptr;
+  static sqlite3_vfs vfs;
+  vfs.iVersion = real->iVersion < 3 ? real->iVersion : 3;
+  vfs.szOsFile = static_cast<int>(kRealOffset) + real->szOsFile;
+  vfs.mxPathname = real->mxPathname;
+  vfs.zName = kName;
+  vfs.pAppData = real;
+  vfs.xOpen = Open;
+  vfs.xDelete = Delete;
+  vfs.xAccess = Access;
+  vfs.xFullPathname = FullPathname;
+  vfs.xDlOpen = real->xDlOpen != nullptr ? DlOpen : nullptr;
+  vfs.xDlError = real->xDlError != nullptr ? DlError : nullptr;
+  vfs.xDlSym = real->xDlSym != nullptr ? DlSym : nullptr;
+  vfs.xDlClose = real->xDlClose != nullptr ? DlClose : nullptr;
+  vfs.xRandomness = Randomness;
+  vfs.xSleep = Sleep;
+  vfs.xCurrentTime = CurrentTime;
+  vfs.xGetLastError = GetLastError;
+  if (vfs.iVersion >= 2) vfs.xCurrentTimeInt64 = real->xCurrentTimeInt64 != nullptr ? CurrentTimeInt64 : nullptr;
+  if (vfs.iVersion >= 3) {
+    vfs.xSetSystemCall = real->xSetSystemCall != nullptr ? SetSystemCall : nullptr;
+    vfs.xGetSystemCall = real->xGetSystemCall != nullptr ? GetSystemCall : nullptr;
+    vfs.xNextSystemCall = real->xNextSystemCall != nullptr ? NextSystemCall : nullptr;
+  }
+  if (sqlite3_vfs_register(&vfs, /*makeDflt=*/0) != SQLITE_OK) return nullptr;
+  return kName;
+}
+
+}  // namespace
+
+const char* WriteCoalescingVfs() {
+  static const char* const name = Register();
+  return name;
+}
+
+}  // namespace tributary::sqlite_internal
