@@ -36,6 +36,21 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+ScopedFileSizeLimit::ScopedFileSizeLimit(uint64_t bytes) {
+  EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit_), 0);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  EXPECT_EQ(sigaction(SIGXFSZ, &ignore, &old_action_), 0);
+  struct rlimit limit = old_limit_;
+  limit.rlim_cur = bytes;
+  EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+}
+
+ScopedFileSizeLimit::~ScopedFileSizeLimit() {
+  setrlimit(RLIMIT_FSIZE, &old_limit_);
+  sigaction(SIGXFSZ, &old_action_, nullptr);
+}
+
 std::string ReadFileOrDie(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path);

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +26,21 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// Lowers the process's file size limit (RLIMIT_FSIZE) to bytes while it
+// lives, with SIGXFSZ ignored: a write past the limit then fails with EFBIG,
+// which is how tests make writes fail part way.
+class ScopedFileSizeLimit {
+ public:
+  explicit ScopedFileSizeLimit(uint64_t bytes);
+  ~ScopedFileSizeLimit();
+  ScopedFileSizeLimit(const ScopedFileSizeLimit&) = delete;
+  ScopedFileSizeLimit& operator=(const ScopedFileSizeLimit&) = delete;
+
+ private:
+  struct rlimit old_limit_ {};
+  struct sigaction old_action_ {};
 };
 
 std::string ReadFileOrDie(const std::string& path);

@@ -1,8 +1,5 @@
 #include "tributary/io/stream.h"
 
-#include <signal.h>
-#include <sys/resource.h>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -94,24 +91,15 @@ TEST(StreamTest, FileOutputKeepsEveryByteAroundBlockAndBufferBoundaries) {
 TEST(StreamTest, FileOutputReportsAWriteErrorAndLeavesNothing) {
   testing::TempDir dir;
   const std::string path = dir.File("limited.jsonl");
-  struct rlimit old_limit;
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  struct sigaction ignore {}, old_action {};
-  ignore.sa_handler = SIG_IGN;
-  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
-  struct rlimit limit = old_limit;
-  limit.rlim_cur = 6 << 20;
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
   Status st;
   {
+    testing::ScopedFileSizeLimit limit(6 << 20);
     auto out = OpenOutput(path, Compression::kNone);
     ASSERT_TRUE(out.ok());
     const std::string piece(1 << 20, 'x');
     for (int i = 0; i < 32 && st.ok(); ++i) st = (*out)->Write(piece);
     if (st.ok()) st = (*out)->Close();
   }
-  setrlimit(RLIMIT_FSIZE, &old_limit);
-  sigaction(SIGXFSZ, &old_action, nullptr);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("cannot write"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find(path), std::string::npos) << st.message();

@@ -1,9 +1,7 @@
 #include "tributary/store/sqlite/write_coalescing_vfs.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -17,6 +15,7 @@
 namespace tributary::sqlite_internal {
 namespace {
 
+using ::tributary::testing::ScopedFileSizeLimit;
 using ::tributary::testing::TempDir;
 
 // A raw connection, through the coalescing VFS or (vfs == nullptr) the
@@ -174,14 +173,7 @@ TEST(WriteCoalescingVfsTest, AFailedWriteFailsItsCommitAndKeepsTheOnesBefore) {
   {
     Db writer(path, WriteCoalescingVfs());
     ASSERT_EQ(writer.Exec(kSetup), SQLITE_OK);
-    struct rlimit old_limit;
-    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-    struct sigaction ignore {}, old_action {};
-    ignore.sa_handler = SIG_IGN;
-    ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
-    struct rlimit limit = old_limit;
-    limit.rlim_cur = 3 << 20;  // the WAL reaches it long before a checkpoint
-    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    ScopedFileSizeLimit limit(3 << 20);  // the WAL reaches it long before a checkpoint
     std::mt19937 rng(3);
     for (int txn = 0; txn < 40; ++txn) {
       const int rc = writer.InsertTxn(std::vector<int>(8, 30000), static_cast<uint32_t>(txn));
@@ -191,8 +183,6 @@ TEST(WriteCoalescingVfsTest, AFailedWriteFailsItsCommitAndKeepsTheOnesBefore) {
       }
       ++committed;
     }
-    setrlimit(RLIMIT_FSIZE, &old_limit);
-    sigaction(SIGXFSZ, &old_action, nullptr);
     EXPECT_EQ(writer.Query("SELECT count(*) FROM t"), std::to_string(committed * 8));
   }
   EXPECT_GT(committed, 3);
