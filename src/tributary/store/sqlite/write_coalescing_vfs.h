@@ -8,8 +8,9 @@
 // than in SQLite. Here a WAL file's consecutive writes gather in a buffer and
 // reach the file as one write when the buffer fills, when a frame that ends
 // a transaction (a commit frame: non-zero "database size" in its header) is
-// complete, and before anything reads, syncs, truncates, sizes or closes the
-// file. So every committed frame is in the file before SQLite publishes the
+// complete or its header is rewritten (SQLite redoes the checksums of a
+// transaction that rewrote its own frames), and before anything reads,
+// syncs, truncates, sizes or closes the file. So every committed frame is in the file before SQLite publishes the
 // commit in the WAL index (the point where other connections and processes
 // can read it), and a failed write fails the commit's own write call, which
 // SQLite rolls back: nothing already committed is lost.
