@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -81,10 +82,8 @@ int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   File* f = Of(file);
   sqlite3_file* real = f->real;
   if (!f->wal || amt <= 0) return real->pMethods->xWrite(real, data, amt, off);
-  if (!KnowPageSize(f, data, amt, off)) {
-    const int rc = Flush(f);
-    return rc != SQLITE_OK ? rc : real->pMethods->xWrite(real, data, amt, off);
-  }
+  // Nothing is gathered until the page size is known, so nothing is pending.
+  if (!KnowPageSize(f, data, amt, off)) return real->pMethods->xWrite(real, data, amt, off);
   const int64_t end = off + amt;
   const int64_t frame_bytes = kFrameHeaderBytes + f->page_size;
   if (off == 0) f->written_end = 0;  // a new WAL header: the WAL starts over
@@ -228,11 +227,9 @@ int Unfetch(sqlite3_file* file, sqlite3_int64 off, void* p) {
 }
 
 constexpr sqlite3_io_methods MethodsOfVersion(int version) {
-  return sqlite3_io_methods{version,       Close,        Read,     Write,
-                            Truncate,      Sync,         FileSize, Lock,
-                            Unlock,        CheckReservedLock, FileControl, SectorSize,
-                            DeviceCharacteristics, ShmMap, ShmLock, ShmBarrier,
-                            ShmUnmap,      Fetch,        Unfetch};
+  return sqlite3_io_methods{version, Close, Read, Write, Truncate, Sync, FileSize, Lock, Unlock,
+                            CheckReservedLock, FileControl, SectorSize, DeviceCharacteristics,
+                            ShmMap, ShmLock, ShmBarrier, ShmUnmap, Fetch, Unfetch};
 }
 
 // The wrapper offers exactly the methods of the file it wraps.
@@ -251,8 +248,7 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int*
   if (real_methods == nullptr) {
     f->base.pMethods = nullptr;
   } else {
-    const int version = real_methods->iVersion < 1 ? 1 : real_methods->iVersion > 3 ? 3 : real_methods->iVersion;
-    f->base.pMethods = &kMethods[version - 1];
+    f->base.pMethods = &kMethods[std::clamp(real_methods->iVersion, 1, 3) - 1];
   }
   return rc;
 }
@@ -314,7 +310,9 @@ const char* Register() {
   vfs.xSleep = Sleep;
   vfs.xCurrentTime = CurrentTime;
   vfs.xGetLastError = GetLastError;
-  if (vfs.iVersion >= 2) vfs.xCurrentTimeInt64 = real->xCurrentTimeInt64 != nullptr ? CurrentTimeInt64 : nullptr;
+  if (vfs.iVersion >= 2) {
+    vfs.xCurrentTimeInt64 = real->xCurrentTimeInt64 != nullptr ? CurrentTimeInt64 : nullptr;
+  }
   if (vfs.iVersion >= 3) {
     vfs.xSetSystemCall = real->xSetSystemCall != nullptr ? SetSystemCall : nullptr;
     vfs.xGetSystemCall = real->xGetSystemCall != nullptr ? GetSystemCall : nullptr;
