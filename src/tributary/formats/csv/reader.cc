@@ -189,11 +189,13 @@ void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<Cell
   e.raw.assign(raw);
 }
 
-// A run of framed records, copied out of the input buffer so that a decode
-// thread can work on it while framing goes on.
+// A run of framed records, copied out of the input buffer (or, for a mapped
+// input, pointing into the mapping) so that a decode thread can work on it
+// while framing goes on.
 struct CsvReader::Block {
   void Reset() {
     text.clear();
+    view = {};
     cells.clear();
     records.clear();
     batch.Clear();
@@ -205,7 +207,8 @@ struct CsvReader::Block {
     next_record = next_row = next_error = 0;
   }
 
-  std::string text;
+  std::string text;       // the copied records (not for a mapped input)
+  std::string_view view;  // what offsets in cells and records point into
   std::vector<CellSpan> cells;
   std::vector<PendingRecord> records;
   // Decoded: rows and errors in record order, and which records made rows.
@@ -261,6 +264,7 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<InputStream> 
     return Status::InvalidArgument("invalid CSV delimiter (a quote, line break or NUL)");
   }
   std::unique_ptr<CsvReader> reader(new CsvReader(std::move(in), options, delimiter, block_size));
+  reader->MapPlainFile();
   TRIB_RETURN_NOT_OK(reader->ReadHeader());
   reader->serial_decoder_ =
       std::make_unique<Decoder>(reader->options_, reader->names_, reader->targets_);
@@ -269,6 +273,19 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<InputStream> 
 
 std::string CsvReader::RejectsPreamble() const {
   return has_header_ ? header_line_ + "\n" : std::string();
+}
+
+void CsvReader::MapPlainFile() {
+  const std::string* path = in_->plain_file_path();
+  // Only an untouched stream: the mapping starts at the file's first byte.
+  if (path == nullptr || source_size_ <= 0 || in_->source_bytes_read() != 0) return;
+  Result<std::unique_ptr<MappedFile>> map = MappedFile::Open(*path);
+  // Not mappable, or not the file the stream has open (replaced since):
+  // read it instead.
+  if (!map.ok() || (*map)->size() != static_cast<size_t>(source_size_)) return;
+  map_ = std::move(*map);
+  end_ = map_->size();
+  eof_ = true;
 }
 
 Status CsvReader::Fill() {
@@ -331,7 +348,7 @@ Status CsvReader::ReadHeader() {
   do {
     TRIB_RETURN_NOT_OK(Fill());
   } while (end_ < 3 && !eof_);
-  if (end_ >= 3 && std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  if (end_ >= 3 && data().substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
 
   FramedSpan span;
   for (;;) {
@@ -410,6 +427,7 @@ Status CsvReader::ReadHeader() {
   cells_.clear();
   line_ += 1 + span.line_breaks;
   pos_ = span.next;
+  NoteFramed();
   return Status::OK();
 }
 
@@ -492,6 +510,8 @@ Status CsvReader::SkipRecords(int64_t n) {
         break;
     }
   }
+  NoteFramed();
+  if (map_) map_->Release(pos_);
   return Status::OK();
 }
 
@@ -517,6 +537,7 @@ Status CsvReader::ReadNextSerial(RecordBatch* batch, std::vector<RowError>* erro
     const size_t size = decoder.batch().ByteSize();
     const size_t room = size < options_.max_batch_bytes ? options_.max_batch_bytes - size : 1;
     Status st = FrameRecords(std::min(batch_rows - decoder.batch().num_rows(), budget - seen), room);
+    NoteFramed();
     decoder.Decode(data(), cells_, pending_, errors);
     seen += pending_.size();
     records_read_ += static_cast<int64_t>(pending_.size());
@@ -531,6 +552,7 @@ Status CsvReader::ReadNextSerial(RecordBatch* batch, std::vector<RowError>* erro
     }
   }
   decoder.TakeBatch(batch);
+  if (map_) map_->Release(pos_);
   if (at_end_) finished_ = true;
   return Status::OK();
 }
@@ -559,15 +581,22 @@ void CsvReader::FramerLoop() {
     b->Reset();
     // The block holds copies, so it can span refills of the input buffer:
     // fill it to batch_rows records unless the input ends or text piles up.
+    // A mapped input is never refilled: the block keeps the offsets as they
+    // are and points into the mapping.
     Status st;
     const size_t batch_rows = options_.rows_per_batch();
-    while (st.ok() && !at_end_ && b->records.size() < batch_rows && b->text.size() < kMaxBlockBytes) {
-      st = FrameRecords(batch_rows - b->records.size(), kMaxBlockBytes - b->text.size());
+    const bool mapped = map_ != nullptr;
+    size_t block_bytes = 0;
+    while (st.ok() && !at_end_ && b->records.size() < batch_rows && block_bytes < kMaxBlockBytes) {
+      st = FrameRecords(batch_rows - b->records.size(), kMaxBlockBytes - block_bytes);
+      NoteFramed();
       if (pending_.empty()) continue;
-      const size_t base = pending_.front().begin;
-      const size_t offset = b->text.size();
+      const size_t span = pending_.back().end - pending_.front().begin;
+      block_bytes += span;
+      const size_t base = mapped ? 0 : pending_.front().begin;
+      const size_t offset = mapped ? 0 : b->text.size();
       const size_t first_cell = b->cells.size();
-      b->text.append(data().substr(base, pending_.back().end - base));
+      if (!mapped) b->text.append(data().substr(pending_.front().begin, span));
       for (PendingRecord r : pending_) {
         r.begin = r.begin - base + offset;
         r.end = r.end - base + offset;
@@ -580,6 +609,7 @@ void CsvReader::FramerLoop() {
         b->cells.push_back(c);
       }
     }
+    b->view = mapped ? data() : std::string_view(b->text);
     b->status = std::move(st);
     b->last = !b->status.ok() || at_end_;
     const bool empty = b->records.empty();
@@ -612,7 +642,7 @@ void CsvReader::DecoderLoop() {
       b = to_decode_.front();
       to_decode_.pop_front();
     }
-    decoder.Decode(b->text, b->cells, b->records, &b->errors, &b->made_row);
+    decoder.Decode(b->view, b->cells, b->records, &b->errors, &b->made_row);
     decoder.TakeBatch(&b->batch);
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -667,6 +697,8 @@ Status CsvReader::ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* er
 
     const bool last = b->last;
     Status st = std::move(b->status);
+    // Every record of the block is handed out, and the framer is past them.
+    if (map_ && n > 0) map_->Release(b->records[n - 1].end);
     {
       std::lock_guard<std::mutex> lock(mu_);
       in_order_.pop_front();

@@ -67,6 +67,7 @@
 #include "tributary/formats/csv/lexer.h"
 #include "tributary/formats/format.h"
 #include "tributary/formats/row_builder.h"
+#include "tributary/io/mapped_file.h"
 
 namespace tributary::csv {
 
@@ -114,6 +115,9 @@ class CsvReader final : public RecordReader {
 
   // Framing; called by one thread at a time (the caller's, or the framing
   // thread once it runs).
+  // Maps the input if it is a plain file read from its start (else leaves
+  // it to Fill).
+  void MapPlainFile();
   Status ReadHeader();
   Status Fill();
   Status RecordTooLong(int64_t line) const;
@@ -121,7 +125,11 @@ class CsvReader final : public RecordReader {
   // cells_, with offsets into buf_. Returns early when the buffer must be
   // refilled and something is already framed, so pending offsets stay valid.
   Status FrameRecords(size_t max_records, size_t max_bytes);
-  std::string_view data() const { return std::string_view(buf_.get(), end_); }
+  std::string_view data() const { return std::string_view(map_ ? map_->data().data() : buf_.get(), end_); }
+  // Mapped input: progress is what has been framed, not what was read.
+  void NoteFramed() {
+    if (map_) bytes_read_.store(at_end_ ? end_ : pos_, std::memory_order_relaxed);
+  }
 
   Status ReadNextSerial(RecordBatch* batch, std::vector<RowError>* errors);
   Status ReadNextThreaded(RecordBatch* batch, std::vector<RowError>* errors);
@@ -136,7 +144,10 @@ class CsvReader final : public RecordReader {
   const int decode_threads_;
   const int64_t source_size_;
 
-  // Framing state.
+  // Framing state. A plain file is mapped whole (map_; buf_ stays empty and
+  // eof_ is set from the start), and blocks then point into the mapping
+  // instead of holding copies.
+  std::unique_ptr<MappedFile> map_;
   std::unique_ptr<char[]> buf_;
   size_t capacity_ = 0;
   size_t pos_ = 0;  // start of the next unframed record

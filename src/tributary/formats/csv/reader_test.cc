@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "tests/test_util.h"
 #include "tributary/formats/csv/test_support.h"
 
 namespace tributary::csv {
@@ -24,23 +25,44 @@ constexpr char kSeedRow[] =
     "doc1,doc1,\"[0.1,0.2,0.3]\",\"Sample text\",\"{\"\"category\"\":\"\"test\"\"}\",chunk1,"
     "hash123,text/plain,en,0,1,text-embedding-ada-002,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z";
 
-// Every test runs on the serial reader and on the threaded one.
-class CsvReaderTest : public ::testing::TestWithParam<int> {
+struct ReaderMode {
+  int threads;
+  bool mapped;  // the text comes from a plain file, which the reader maps
+};
+
+// Every test runs on the serial reader and on the threaded one, each reading
+// a stream and a mapped file.
+class CsvReaderTest : public ::testing::TestWithParam<ReaderMode> {
  protected:
   ReadOptions Options(ReadOptions options = {}) const {
-    options.decode_threads = GetParam();
+    options.decode_threads = GetParam().threads;
     return options;
   }
   testing::ReadAllResult Read(std::string text, ReadOptions options = {}, char delimiter = ',',
                               size_t step = 0) const {
-    return ReadAllText(std::move(text), Options(options), delimiter, step);
+    if (!GetParam().mapped) return ReadAllText(std::move(text), Options(options), delimiter, step);
+    ::tributary::testing::TempDir dir;
+    const std::string path = dir.File("input.csv");
+    ::tributary::testing::WriteFileOrDie(path, text);
+    auto in = OpenInput(path);
+    EXPECT_TRUE(in.ok()) << in.status().ToString();
+    if (!in.ok()) {
+      testing::ReadAllResult failed;
+      failed.status = in.status();
+      return failed;
+    }
+    return testing::ReadAll(std::move(*in), Options(options), delimiter);
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Csv, CsvReaderTest, ::testing::Values(1, 3),
-                         [](const ::testing::TestParamInfo<int>& info) {
-                           return info.param == 1 ? std::string("Serial")
-                                                  : "Threads" + std::to_string(info.param);
+INSTANTIATE_TEST_SUITE_P(Csv, CsvReaderTest,
+                         ::testing::Values(ReaderMode{1, false}, ReaderMode{3, false},
+                                           ReaderMode{1, true}, ReaderMode{3, true}),
+                         [](const ::testing::TestParamInfo<ReaderMode>& info) {
+                           const ReaderMode& m = info.param;
+                           return (m.threads == 1 ? std::string("Serial")
+                                                  : "Threads" + std::to_string(m.threads)) +
+                                  (m.mapped ? "Mapped" : "");
                          });
 
 std::string Seed(std::string_view eol = "\n") {
@@ -752,7 +774,7 @@ TEST_P(CsvReaderTest, TinyBlocksAndThreadsGiveTheSameResult) {
       EXPECT_EQ(testing::DiffReads(whole, split), "") << "block " << block << " input " << in;
       // The other threading mode too.
       ReadOptions other = options;
-      other.decode_threads = GetParam() == 1 ? 2 : 1;
+      other.decode_threads = GetParam().threads == 1 ? 2 : 1;
       auto threads = testing::ReadAll(std::make_unique<StringInput>(in, 3), other, ',', block);
       EXPECT_EQ(testing::DiffReads(whole, threads), "") << "block " << block << " input " << in;
     }
