@@ -1,6 +1,7 @@
 #include "tributary/io/stream.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -203,10 +204,14 @@ class ZstdInput final : public InputStream {
 // ---- outputs ----
 
 // Compresses (optionally), hashes and counts the final bytes, and hands them
-// to Emit().
+// to Emit(). With Hashing::kByEmitter the subclass hashes instead, through
+// Hash(), in order, by the time Commit() returns: a writer thread can then
+// hash each buffer just before writing it, off the thread that fills them.
 class OutputBase : public OutputStream {
  public:
-  explicit OutputBase(Compression c) : compression_(c) {}
+  enum class Hashing { kBeforeEmit, kByEmitter };
+  explicit OutputBase(Compression c, Hashing hashing = Hashing::kBeforeEmit)
+      : compression_(c), hash_before_emit_(hashing == Hashing::kBeforeEmit) {}
   ~OutputBase() override {
     if (zinit_) deflateEnd(&zs_);
     if (cs_) ZSTD_freeCStream(cs_);
@@ -242,8 +247,9 @@ class OutputBase : public OutputStream {
     closed_ = true;
     if (compression_ == Compression::kGzip) TRIB_RETURN_NOT_OK(Deflate({}, Z_FINISH));
     if (compression_ == Compression::kZstd) TRIB_RETURN_NOT_OK(ZstdWrite({}, true));
+    TRIB_RETURN_NOT_OK(Commit());
     sha_hex_ = sha_.FinishHex();
-    return Commit();
+    return Status::OK();
   }
 
   uint64_t bytes_written() const override { return bytes_; }
@@ -252,11 +258,13 @@ class OutputBase : public OutputStream {
  protected:
   virtual Status Emit(std::string_view data) = 0;
   virtual Status Commit() = 0;
+  // Hashing::kByEmitter: the emitted bytes, in order, from one thread at a time.
+  void Hash(std::string_view data) { sha_.Update(data); }
 
  private:
   Status Final(std::string_view data) {
     if (data.empty()) return Status::OK();
-    sha_.Update(data);
+    if (hash_before_emit_) sha_.Update(data);
     bytes_ += data.size();
     return Emit(data);
   }
@@ -288,6 +296,7 @@ class OutputBase : public OutputStream {
   }
 
   Compression compression_;
+  bool hash_before_emit_;
   z_stream zs_{};
   bool zinit_ = false;
   ZSTD_CStream* cs_ = nullptr;
@@ -308,28 +317,31 @@ class OutputBase : public OutputStream {
 // so bytes collect in an aligned buffer and go out in whole buffers; the last
 // partial block is written after O_DIRECT is switched off. Any O_DIRECT
 // refusal (EINVAL) falls back to ordinary writes for the rest of the file.
-// With O_DIRECT a write waits for the disk, about as long as hashing and
-// copying the same bytes takes: full buffers go to a writer thread of the
-// output's own, and the caller fills the next buffer meanwhile (at most
-// kDirectBuffers of them exist). Without O_DIRECT writes are made in place.
+//
+// With O_DIRECT a write waits for the disk, about as long as hashing the same
+// bytes takes, and hashing takes about twice as long as copying them into the
+// buffer. So a full buffer goes through two threads of the output's own, a
+// hasher and then a writer, while the caller fills the next one: three
+// stages at the pace of the slowest, at most kDirectBuffers buffers in all.
+// Without O_DIRECT the caller hashes and writes in place.
 class FileOutput final : public OutputBase {
  public:
   FileOutput(Compression c, std::string path, std::string tmp, int fd, bool atomic, bool direct)
-      : OutputBase(c), path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd), atomic_(atomic),
-        threaded_(direct), direct_(direct), buf_(NewBuffer()) {
+      : OutputBase(c, Hashing::kByEmitter), path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd),
+        atomic_(atomic), threaded_(direct), direct_(direct), buf_(NewBuffer()) {
     if (buf_ != nullptr) buffers_ = 1;
   }
   ~FileOutput() override {
-    if (writer_.joinable()) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        stop_ = true;
-      }
-      cv_.notify_all();
-      writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
     }
+    cv_.notify_all();
+    if (hasher_.joinable()) hasher_.join();
+    if (writer_.joinable()) writer_.join();
     std::free(buf_);
-    for (const Piece& p : queue_) std::free(p.data);
+    for (const Piece& p : to_hash_) std::free(p.data);
+    for (const Piece& p : to_write_) std::free(p.data);
     for (char* b : free_) std::free(b);
     if (fd_ >= 0 && atomic_) {
       ::close(fd_);
@@ -340,7 +352,10 @@ class FileOutput final : public OutputBase {
  protected:
   Status Emit(std::string_view data) override {
     if (buf_ == nullptr) return Status::Internal("out of memory for the output buffer of " + path_);
-    if (!threaded_ && used_ == 0 && data.size() >= kFileBufferSize) return WriteAll(data.data(), data.size());
+    if (!threaded_ && used_ == 0 && data.size() >= kFileBufferSize) {
+      Hash(data);
+      return WriteAll(data.data(), data.size());
+    }
     while (!data.empty()) {
       const size_t n = std::min(kFileBufferSize - used_, data.size());
       std::memcpy(buf_ + used_, data.data(), n);
@@ -371,21 +386,28 @@ class FileOutput final : public OutputBase {
  private:
   static constexpr size_t kDirectAlign = 4096;
   static constexpr size_t kFileBufferSize = size_t{4} << 20;
-  static constexpr int kDirectBuffers = 3;
+  static constexpr int kDirectBuffers = 4;
 
   struct Piece {
     char* data;
     size_t size;
   };
 
+  // Aligned to 2 MiB and backed by huge pages where the kernel gives them:
+  // O_DIRECT pins the buffer's pages for every write, 2 per buffer instead of
+  // 1024.
   static char* NewBuffer() {
-    return static_cast<char*>(std::aligned_alloc(kDirectAlign, kFileBufferSize));
+    constexpr size_t kHuge = size_t{2} << 20;
+    char* b = static_cast<char*>(std::aligned_alloc(kHuge, kFileBufferSize));
+    if (b != nullptr) ::madvise(b, kFileBufferSize, MADV_HUGEPAGE);
+    return b;
   }
 
-  // Writes out the buffer, on the caller's thread (the writer thread, if
-  // any, is idle). Only the last flush can end in a partial block (the others
-  // write a full buffer): it goes out after O_DIRECT is off.
+  // Hashes and writes out the buffer, on the caller's thread (the output's
+  // threads, if any, are idle). Only the last flush can end in a partial
+  // block (the others write a full buffer): it goes out after O_DIRECT is off.
   Status Flush() {
+    Hash(std::string_view(buf_, used_));
     const size_t whole = direct_ ? used_ & ~(kDirectAlign - 1) : used_;
     TRIB_RETURN_NOT_OK(WriteAll(buf_, whole));
     if (whole != used_) {
@@ -396,21 +418,24 @@ class FileOutput final : public OutputBase {
     return Status::OK();
   }
 
-  // Queues the full buffer for the writer thread and takes an empty one,
-  // waiting for the thread when all kDirectBuffers are in use.
+  // Queues the full buffer for the hasher and takes an empty one, waiting
+  // for the writer when all kDirectBuffers are in use.
   Status HandOff() {
     std::unique_lock<std::mutex> lock(mu_);
     if (!error_.ok()) return error_;
     if (!writer_.joinable()) {
       try {
-        writer_ = std::thread([this] { Run(); });
+        writer_ = std::thread([this] { WriteLoop(); });
+        hasher_ = std::thread([this] { HashLoop(); });
       } catch (const std::system_error&) {
-        threaded_ = false;  // no thread to be had: write in place from now on
+        // No threads to be had: write in place from now on (a writer that
+        // did start has nothing to do).
+        threaded_ = false;
         lock.unlock();
         return Flush();
       }
     }
-    queue_.push_back({buf_, used_});
+    to_hash_.push_back({buf_, used_});
     buf_ = nullptr;
     used_ = 0;
     cv_.notify_all();
@@ -433,21 +458,42 @@ class FileOutput final : public OutputBase {
     return Status::OK();
   }
 
-  // Waits until the writer thread has written everything queued.
+  // Waits until everything queued is hashed and written.
   Status Drain() {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
+    cv_.wait(lock, [&] { return to_hash_.empty() && to_write_.empty() && !hashing_ && !writing_; });
     return error_;
   }
 
-  void Run() {
+  // The hasher thread: hashes each full buffer, in file order, and passes it
+  // on to the writer.
+  void HashLoop() {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
-      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      cv_.wait(lock, [&] { return stop_ || !to_hash_.empty(); });
       // Stopped: the output was abandoned, what is queued is not wanted.
       if (stop_) return;
-      const Piece piece = queue_.front();
-      queue_.pop_front();
+      const Piece piece = to_hash_.front();
+      to_hash_.pop_front();
+      hashing_ = true;
+      lock.unlock();
+      Hash(std::string_view(piece.data, piece.size));
+      lock.lock();
+      hashing_ = false;
+      to_write_.push_back(piece);
+      cv_.notify_all();
+    }
+  }
+
+  // The writer thread: writes each hashed buffer and hands it back to the
+  // caller; after the first error, only hands them back.
+  void WriteLoop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || !to_write_.empty(); });
+      if (stop_) return;
+      const Piece piece = to_write_.front();
+      to_write_.pop_front();
       writing_ = true;
       const bool skip = !error_.ok();
       lock.unlock();
@@ -488,19 +534,22 @@ class FileOutput final : public OutputBase {
   std::string path_, tmp_;
   int fd_;
   bool atomic_;
-  bool threaded_;               // full buffers go to the writer thread (caller's side only)
+  bool threaded_;               // full buffers go to the output's threads (caller's side only)
   std::atomic<bool> direct_;    // O_DIRECT is on; cleared by whichever thread writes
   char* buf_;                   // the caller's buffer being filled
   size_t used_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Piece> queue_;     // full buffers for the writer thread, in file order
+  std::deque<Piece> to_hash_;   // full buffers for the hasher, in file order
+  std::deque<Piece> to_write_;  // hashed buffers for the writer, in file order
   std::vector<char*> free_;     // written buffers, for the caller to fill again
   int buffers_ = 0;             // aligned buffers allocated, buf_ included
-  bool writing_ = false;        // the writer thread holds a piece
+  bool hashing_ = false;        // the hasher holds a piece
+  bool writing_ = false;        // the writer holds a piece
   bool stop_ = false;
   Status error_;                // the first write error
+  std::thread hasher_;          // started together with writer_, after it
   std::thread writer_;
 };
 
