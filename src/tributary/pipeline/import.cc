@@ -15,6 +15,7 @@
 #include "tributary/core/bounded_queue.h"
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
+#include "tributary/core/thread_priority.h"
 #include "tributary/core/time_util.h"
 #include "tributary/core/validate.h"
 #include "tributary/filter/filter.h"
@@ -431,12 +432,15 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
                       resume_rejects_bytes);
   TRIB_RETURN_NOT_OK(rejects.Start());
 
-  // Parse on a separate thread, one or two batches ahead.
+  // Parse on a separate thread, one or two batches ahead, at a lower
+  // priority than this thread's writes (so are the threads the reader
+  // starts from it): see core/thread_priority.h.
   BoundedQueue<ParsedBatch> parsed(2);
   BoundedQueue<std::unique_ptr<RecordBatch>> free_batches(4);
   for (int i = 0; i < 4; ++i) free_batches.Push(std::make_unique<RecordBatch>());
   std::atomic<bool> stop{false};
   std::thread parser([&] {
+    LowerCurrentThreadPriority();
     while (!stop.load()) {
       ParsedBatch pb;
       if (!free_batches.Pop(&pb.batch)) break;
