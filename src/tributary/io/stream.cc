@@ -465,45 +465,48 @@ class FileOutput final : public OutputBase {
     return error_;
   }
 
-  // The hasher thread: hashes each full buffer, in file order, and passes it
-  // on to the writer.
-  void HashLoop() {
+  // One stage of the pipeline, on a thread of its own: takes the buffers
+  // queued in `in`, in file order, runs `work` on each with the lock released
+  // (told whether the output has already failed), then `next` with it held.
+  template <typename Work, typename Next>
+  void StageLoop(std::deque<Piece>* in, bool* busy, Work work, Next next) {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
-      cv_.wait(lock, [&] { return stop_ || !to_hash_.empty(); });
+      cv_.wait(lock, [&] { return stop_ || !in->empty(); });
       // Stopped: the output was abandoned, what is queued is not wanted.
       if (stop_) return;
-      const Piece piece = to_hash_.front();
-      to_hash_.pop_front();
-      hashing_ = true;
+      const Piece piece = in->front();
+      in->pop_front();
+      *busy = true;
+      const bool failed = !error_.ok();
       lock.unlock();
-      Hash(std::string_view(piece.data, piece.size));
+      Status st = work(piece, failed);
       lock.lock();
-      hashing_ = false;
-      to_write_.push_back(piece);
+      *busy = false;
+      if (!st.ok() && error_.ok()) error_ = std::move(st);
+      next(piece);
       cv_.notify_all();
     }
+  }
+
+  // The hasher thread: hashes each full buffer and passes it on to the writer.
+  void HashLoop() {
+    StageLoop(
+        &to_hash_, &hashing_,
+        [this](const Piece& p, bool failed) {
+          if (!failed) Hash(std::string_view(p.data, p.size));
+          return Status::OK();
+        },
+        [this](const Piece& p) { to_write_.push_back(p); });
   }
 
   // The writer thread: writes each hashed buffer and hands it back to the
   // caller; after the first error, only hands them back.
   void WriteLoop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      cv_.wait(lock, [&] { return stop_ || !to_write_.empty(); });
-      if (stop_) return;
-      const Piece piece = to_write_.front();
-      to_write_.pop_front();
-      writing_ = true;
-      const bool skip = !error_.ok();
-      lock.unlock();
-      Status st = skip ? Status::OK() : WriteAll(piece.data, piece.size);
-      lock.lock();
-      writing_ = false;
-      if (!st.ok() && error_.ok()) error_ = std::move(st);
-      free_.push_back(piece.data);
-      cv_.notify_all();
-    }
+    StageLoop(
+        &to_write_, &writing_,
+        [this](const Piece& p, bool failed) { return failed ? Status::OK() : WriteAll(p.data, p.size); },
+        [this](const Piece& p) { free_.push_back(p.data); });
   }
 
   Status StopDirect() {
