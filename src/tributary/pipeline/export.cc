@@ -72,8 +72,9 @@ Result<ExportReport> RunExport(Store* store, const ExportOptions& opts, const Ex
 
   Compression compression = opts.compression ? *opts.compression : CompressionFromPath(opts.output_path);
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<OutputStream> file, OpenOutput(opts.output_path, compression));
-  // Compression, hashing and the writes run on their own thread, beside
-  // encoding (which the text writers spread over the cores).
+  // Compression and the copy into the file's buffers run on their own
+  // thread, beside encoding (which the text writers spread over the cores);
+  // an O_DIRECT file output hashes and writes on threads of its own.
   std::unique_ptr<OutputStream> out = AsyncOutput(std::move(file));
   WriteOptions wo = opts.write;
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, OpenRecordWriter(report.format, out.get(), wo));
