@@ -122,7 +122,7 @@ class CsvReader final : public RecordReader {
   Status Fill();
   Status RecordTooLong(int64_t line) const;
   // Frames up to max_records records (and about max_bytes) into pending_ and
-  // cells_, with offsets into buf_. Returns early when the buffer must be
+  // cells_, with offsets into data(). Returns early when the buffer must be
   // refilled and something is already framed, so pending offsets stay valid.
   Status FrameRecords(size_t max_records, size_t max_bytes);
   std::string_view data() const { return std::string_view(map_ ? map_->data().data() : buf_.get(), end_); }
