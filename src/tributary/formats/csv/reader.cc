@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <unordered_map>
@@ -56,7 +57,13 @@ class CsvReader::Decoder {
  public:
   Decoder(const ReadOptions& options, const std::vector<std::string>& names,
           const std::vector<RowBuilder::Target>& targets)
-      : options_(options), names_(names), targets_(targets), builder_(options, &batch_) {}
+      : options_(options), names_(names), targets_(targets), builder_(options, &batch_) {
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (targets[i].kind == RowBuilder::Target::Kind::kField && targets[i].field == Field::kValues) {
+        values_column_ = i;
+      }
+    }
+  }
   Decoder(const Decoder&) = delete;
   Decoder& operator=(const Decoder&) = delete;
 
@@ -86,12 +93,17 @@ class CsvReader::Decoder {
                  const PendingRecord& rec, std::vector<RowError>* errors);
   void TextError(std::string_view raw, const PendingRecord& rec, std::string message,
                  bool by_line, std::vector<RowError>* errors);
+  // Checks text[from, to), part of the record, for invalid UTF-8; reports the
+  // first bad byte (its column and place in the record) and returns false.
+  bool CheckUtf8(std::string_view text, const CellSpan* cell0, const PendingRecord& rec,
+                 size_t from, size_t to, std::vector<RowError>* errors);
 
   const ReadOptions& options_;
   const std::vector<std::string>& names_;
   const std::vector<RowBuilder::Target>& targets_;
   RecordBatch batch_;
   RowBuilder builder_;         // appends to batch_
+  size_t values_column_ = SIZE_MAX;  // the column that fills values, if any
   std::string scratch_;       // unescaped cell text
   std::string json_scratch_;  // an unknown column's value as JSON
 };
@@ -107,6 +119,28 @@ void CsvReader::Decoder::TextError(std::string_view raw, const PendingRecord& re
   e.raw.assign(raw);
 }
 
+bool CsvReader::Decoder::CheckUtf8(std::string_view text, const CellSpan* cell0,
+                                   const PendingRecord& rec, size_t from, size_t to,
+                                   std::vector<RowError>* errors) {
+  const size_t bad = FindInvalidUtf8(text.substr(from, to - from));
+  if (bad == std::string_view::npos) return true;
+  const size_t at = from + bad;
+  std::string where = "the record";
+  for (size_t i = 0; i < rec.num_cells; ++i) {
+    // Invalid bytes are never delimiters or quotes, so one cell holds it.
+    if (at >= cell0[i].begin && at < cell0[i].end) {
+      where = i < names_.size() && !names_[i].empty() ? "column '" + names_[i] + "'"
+                                                      : "column " + std::to_string(i + 1);
+      break;
+    }
+  }
+  TextError(text.substr(rec.begin, rec.end - rec.begin), rec,
+            "Invalid UTF-8 in " + where + " (byte " + std::to_string(at - rec.begin + 1) +
+                " of the record)",
+            /*by_line=*/true, errors);
+  return false;
+}
+
 void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<CellSpan>& cells,
                                    const PendingRecord& rec, std::vector<RowError>* errors) {
   RowBuilder* const builder = &builder_;
@@ -116,23 +150,18 @@ void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<Cell
     TextError(raw, rec, "unterminated quoted field", /*by_line=*/true, errors);
     return;
   }
-  if (size_t bad = FindInvalidUtf8(raw); bad != std::string_view::npos) {
-    const size_t at = rec.begin + bad;
-    std::string where = "the record";
-    for (size_t i = 0; i < rec.num_cells; ++i) {
-      // Invalid bytes are never delimiters or quotes, so one cell holds it.
-      if (at >= cell0[i].begin && at < cell0[i].end) {
-        where = i < names_.size() && !names_[i].empty() ? "column '" + names_[i] + "'"
-                                                        : "column " + std::to_string(i + 1);
-        break;
-      }
-    }
-    TextError(raw, rec,
-              "Invalid UTF-8 in " + where + " (byte " + std::to_string(bad + 1) +
-                  " of the record)",
-              /*by_line=*/true, errors);
+  // The values cell is most of a record's bytes. A vector that parses as
+  // "[numbers]" is ASCII, so that cell is checked only when it does not.
+  const CellSpan* const vcell =
+      rec.num_cells == names_.size() && values_column_ < rec.num_cells ? cell0 + values_column_
+                                                                         : nullptr;
+  if (vcell == nullptr) {
+    if (!CheckUtf8(text, cell0, rec, rec.begin, rec.end, errors)) return;
+  } else if (!CheckUtf8(text, cell0, rec, rec.begin, vcell->begin, errors) ||
+             !CheckUtf8(text, cell0, rec, vcell->end, rec.end, errors)) {
     return;
   }
+  bool vector_checked = false;
   if (rec.num_cells != names_.size()) {
     TextError(raw, rec,
               "Expected " + std::to_string(names_.size()) + " fields, got " +
@@ -148,11 +177,15 @@ void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<Cell
     const bool quoted = (cell0[i].flags & kCellQuoted) != 0;
     std::string_view cell = CellText(text, cell0[i], &scratch_);
     if (target.kind == RowBuilder::Target::Kind::kField) {
-      if (target.field == Field::kValues && ParseBracketedVector(cell, &builder->VectorScratch())) {
-        builder->CommitVector();
-      } else {
-        (void)builder->SetText(target.field, cell, quoted);
+      if (target.field == Field::kValues && cell0 + i == vcell) {
+        vector_checked = true;
+        if (ParseBracketedVector(cell, &builder->VectorScratch())) {
+          builder->CommitVector();
+          continue;
+        }
+        if (!CheckUtf8(text, cell0, rec, vcell->begin, vcell->end, errors)) return;
       }
+      (void)builder->SetText(target.field, cell, quoted);
       continue;
     }
     // Unknown column: metadata gets it as a string (null for an empty
@@ -168,6 +201,11 @@ void CsvReader::Decoder::DecodeOne(std::string_view text, const std::vector<Cell
   if (options_.keep_raw) builder->SetRaw(raw);
   Status st = builder->Finish();
   if (st.ok()) return;
+  // An earlier cell failed the row before the values cell was reached.
+  if (vcell != nullptr && !vector_checked &&
+      !CheckUtf8(text, cell0, rec, vcell->begin, vcell->end, errors)) {
+    return;
+  }
 
   RowError& e = errors->emplace_back();
   e.origin = rec.origin;

@@ -156,6 +156,35 @@ TEST_P(CsvReaderTest, InvalidUtf8NamesLineAndColumn) {
   EXPECT_EQ(e.data_json, "\"b,bad \xEF\xBF\xBD( byte\"");
 }
 
+// The values cell is checked for UTF-8 only when it does not parse as
+// numbers; a bad byte in it is still reported as invalid UTF-8, in every
+// vector syntax, and before any other error of the row.
+TEST_P(CsvReaderTest, InvalidUtf8InTheValuesCell) {
+  std::string in =
+      "id,document_id,values,content\n"
+      "a,d,\"[1,2\xFF,3]\",x\n"        // inside a bracketed vector
+      "b,d,\"{1,\xC3\x28}\",x\n"      // a PostgreSQL array
+      "c,d,1 2 \xE2\x82,x\n"            // space-separated, cut short
+      "e,,\"[1,\x80]\",x\n"            // missing document_id comes first in the row
+      "f,d,\"[1,2,3]\",\xFF\n"         // after a vector that parses
+      "g,d,\"[4,5,6]\",\xC3\xA9t\xC3\xA9\n";
+  auto r = Read(in);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.rows.num_rows(), 1u);
+  EXPECT_EQ(r.rows.values.Get(0)[2], 6.0f);
+  ASSERT_EQ(r.errors.size(), 5u);
+  EXPECT_EQ(r.errors[0].message, "Invalid UTF-8 in column 'values' (byte 10 of the record)");
+  EXPECT_EQ(r.errors[1].message, "Invalid UTF-8 in column 'values' (byte 9 of the record)");
+  EXPECT_EQ(r.errors[2].message, "Invalid UTF-8 in column 'values' (byte 9 of the record)");
+  EXPECT_EQ(r.errors[3].message, "Invalid UTF-8 in column 'values' (byte 8 of the record)");
+  EXPECT_EQ(r.errors[4].message, "Invalid UTF-8 in column 'content' (byte 15 of the record)");
+  for (size_t i = 0; i < r.errors.size(); ++i) {
+    EXPECT_TRUE(r.errors[i].by_line) << i;
+    EXPECT_EQ(r.errors[i].origin.row, static_cast<int64_t>(i + 1)) << i;
+  }
+  EXPECT_EQ(r.errors[0].raw, "a,d,\"[1,2\xFF,3]\",x");
+}
+
 TEST_P(CsvReaderTest, InvalidUtf8InTheHeaderFailsOpen) {
   auto r = Read("id,\xFF\na,b\n");
   EXPECT_TRUE(r.status.IsInvalidData());
