@@ -1,9 +1,14 @@
 #include "tributary/store/sqlite/write_coalescing_vfs.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -23,19 +28,36 @@ constexpr uint32_t kWalMagic = 0x377f0682;  // low bit: checksum byte order
 // the page cache costs about half as much per byte as 16 KiB ones.
 constexpr size_t kBufferBytes = 124 * 1024;
 
+// A checkpoint's writes to the database file gather into runs that end at
+// multiples of this: the unix VFS splits writes at 128 KiB - 1, and aligned
+// 64 KiB writes cost the page cache about 60% of what 16 KiB pages do.
+constexpr size_t kDbRunBytes = 64 * 1024;
+
 struct File {
   sqlite3_file base;  // pMethods: one of kMethods, or nullptr if the open failed
   sqlite3_file* real;
+  const char* name;  // valid until xClose
   bool wal;
+  bool main_db;
   int64_t page_size;  // of the WAL's frames; 0 until known
   // The pending run: len bytes for the file at start.
   char* buf;
   size_t len;
   int64_t start;
-  // End of the commit frame whose header came last, until its page follows.
+  // WAL: end of the commit frame whose header came last, until its page follows.
   int64_t commit_end;
-  // End of the furthest write since the WAL last started over.
+  // WAL: end of the furthest write since the WAL last started over.
   int64_t written_end;
+  // Main database: between SQLITE_FCNTL_CKPT_START and CKPT_DONE.
+  bool checkpointing;
+  // A write of this checkpoint failed, so SQLite will not record it as done.
+  bool checkpoint_failed;
+  // Writes below this need no new space: the file's size at the checkpoint's
+  // start, or the size SQLite hinted at if that much was allocated.
+  int64_t reserved_end;
+  // Main database: the unix VFS's descriptor for it (see UnixDescriptor),
+  // or -1 if its checkpoints do not gather writes.
+  int fd;
 };
 
 constexpr size_t kRealOffset = (sizeof(File) + 15) / 16 * 16;
@@ -60,6 +82,7 @@ int Flush(File* f) {
   if (f->len == 0) return SQLITE_OK;
   const int rc = f->real->pMethods->xWrite(f->real, f->buf, static_cast<int>(f->len), f->start);
   f->len = 0;
+  if (rc != SQLITE_OK && f->checkpointing) f->checkpoint_failed = true;
   return rc;
 }
 
@@ -78,9 +101,57 @@ bool KnowPageSize(File* f, const void* data, int amt, int64_t off) {
   return f->page_size != 0;
 }
 
+// A checkpoint's page write to the database file. SQLite copies pages in
+// ascending order, so consecutive ones gather into a run, written when it
+// reaches a kDbRunBytes boundary, when a write does not continue it, and at
+// SQLITE_FCNTL_CKPT_DONE. Only writes below reserved_end gather; one that
+// needs new space goes straight through, so running out of it fails that
+// write, and SQLite abandons the checkpoint.
+int WriteDb(File* f, const void* data, int amt, int64_t off) {
+  sqlite3_file* real = f->real;
+  const int64_t end = off + amt;
+  const bool gather = f->checkpointing && end <= f->reserved_end &&
+                      static_cast<size_t>(amt) <= kDbRunBytes;
+  if (f->len > 0 && (!gather || off != f->start + static_cast<int64_t>(f->len) ||
+                     f->len + static_cast<size_t>(amt) > kDbRunBytes)) {
+    const int rc = Flush(f);
+    if (rc != SQLITE_OK) return rc;
+  }
+  if (gather && f->buf == nullptr) f->buf = static_cast<char*>(std::malloc(kDbRunBytes));
+  if (!gather || f->buf == nullptr) {
+    const int rc = real->pMethods->xWrite(real, data, amt, off);
+    if (rc != SQLITE_OK && f->checkpointing) f->checkpoint_failed = true;
+    return rc;
+  }
+  if (f->len == 0) f->start = off;
+  std::memcpy(f->buf + f->len, data, static_cast<size_t>(amt));
+  f->len += static_cast<size_t>(amt);
+  if (end % static_cast<int64_t>(kDbRunBytes) == 0) return Flush(f);
+  return SQLITE_OK;
+}
+
+// The last run of a checkpoint failed to reach the file. SQLite ignores what
+// SQLITE_FCNTL_CKPT_DONE returns and, unless an earlier write failed, next
+// records the checkpoint as done, after which readers would take those pages
+// from the database file. So the process stops here instead: the WAL still
+// holds every committed transaction, and the next open recovers them from it.
+[[noreturn]] void DieOnLostCheckpointWrite(File* f, int rc) {
+  int err = 0;
+  f->real->pMethods->xFileControl(f->real, SQLITE_FCNTL_LAST_ERRNO, &err);
+  std::fprintf(stderr,
+               "tributary: cannot write the database file %s during a checkpoint (%s%s%s); "
+               "stopping before the checkpoint is recorded: every committed transaction stays in "
+               "its WAL file, and opening the store again recovers it\n",
+               f->name != nullptr ? f->name : "?", sqlite3_errstr(rc), err != 0 ? ": " : "",
+               err != 0 ? std::strerror(err) : "");
+  std::fflush(stderr);
+  std::_Exit(3);
+}
+
 int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   File* f = Of(file);
   sqlite3_file* real = f->real;
+  if (f->main_db && amt > 0) return WriteDb(f, data, amt, off);
   if (!f->wal || amt <= 0) return real->pMethods->xWrite(real, data, amt, off);
   // Nothing is gathered until the page size is known, so nothing is pending.
   if (!KnowPageSize(f, data, amt, off)) return real->pMethods->xWrite(real, data, amt, off);
@@ -179,8 +250,102 @@ int CheckReservedLock(sqlite3_file* file, int* out) {
   return real->pMethods->xCheckReservedLock(real, out);
 }
 
+// The unix VFS's descriptor for a file it opened, to allocate space with.
+// Its sqlite3_file is a struct unixFile whose first members have long been
+// the methods, the VFS that opened it, its inode's lock information and the
+// descriptor. The descriptor is only used when the VFS pointer is where that
+// layout puts it, and the descriptor is open for writing on the file that
+// name names; else -1. (A descriptor of our own will not do: closing it would
+// drop the process's POSIX locks on the file, SQLite's included.)
+int UnixDescriptor(sqlite3_vfs* real_vfs, sqlite3_file* real, const char* name) {
+  struct UnixFileHead {
+    const sqlite3_io_methods* methods;
+    sqlite3_vfs* vfs;
+    void* inode;
+    int h;
+  };
+  if (name == nullptr || std::strncmp(real_vfs->zName, "unix", 4) != 0 ||
+      real_vfs->szOsFile < static_cast<int>(sizeof(UnixFileHead))) {
+    return -1;
+  }
+  UnixFileHead head;
+  std::memcpy(&head, real, sizeof(head));
+  if (head.vfs != real_vfs || head.h < 0) return -1;
+  struct stat by_fd, by_name;
+  if (::fstat(head.h, &by_fd) != 0 || ::stat(name, &by_name) != 0 ||
+      by_fd.st_dev != by_name.st_dev || by_fd.st_ino != by_name.st_ino) {
+    return -1;
+  }
+  const int flags = ::fcntl(head.h, F_GETFL);
+  if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) return -1;
+  return head.h;
+}
+
+// Whether the file system under fd writes over a file's blocks in place, so
+// that a write below the file's end (or into space fallocate gave it) needs
+// no new space and cannot fail for the lack of it: ext2/3/4, XFS and tmpfs.
+// Copy-on-write ones (Btrfs, ZFS, ...) allocate on every write, and network
+// ones may report a failed write only later.
+bool WritesInPlace(int fd) {
+  constexpr long kExt = 0xEF53, kXfs = 0x58465342, kTmpfs = 0x01021994;
+  struct statfs fs;
+  if (::fstatfs(fd, &fs) != 0) return false;
+  const long type = static_cast<long>(fs.f_type);
+  return type == kExt || type == kXfs || type == kTmpfs;
+}
+
+// Whether the process may grow a file to size bytes (RLIMIT_FSIZE), which
+// fallocate does not check for space it allocates past the end.
+bool WithinFileSizeLimit(int64_t size) {
+  struct rlimit limit;
+  return ::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+         static_cast<uint64_t>(size) <= limit.rlim_cur;
+}
+
+// The file's size, or 0 (nothing counts as reserved) if it cannot be had.
+int64_t RealSize(File* f) {
+  sqlite3_int64 size = 0;
+  if (f->real->pMethods->xFileSize(f->real, &size) != SQLITE_OK) return 0;
+  return size;
+}
+
 int FileControl(sqlite3_file* file, int op, void* arg) {
-  sqlite3_file* real = Of(file)->real;
+  File* f = Of(file);
+  sqlite3_file* real = f->real;
+  if (f->main_db) {
+    switch (op) {
+      case SQLITE_FCNTL_CKPT_START:
+        // Nothing is pending: runs only gather inside a checkpoint.
+        f->checkpointing = true;
+        f->checkpoint_failed = false;
+        f->reserved_end = f->fd >= 0 ? RealSize(f) : 0;
+        break;
+      case SQLITE_FCNTL_SIZE_HINT:
+        // Before copying pages, SQLite hints at the size they make the file.
+        // The space is allocated now (past the end, the size unchanged), so
+        // that no gathered write can run out of it; if it cannot be, the
+        // writes past the current end go straight through.
+        if (f->checkpointing && f->fd >= 0) {
+          const int64_t want = *static_cast<const sqlite3_int64*>(arg);
+          const int64_t size = RealSize(f);
+          if (want > size && WithinFileSizeLimit(want) &&
+              ::fallocate(f->fd, FALLOC_FL_KEEP_SIZE, size, want - size) == 0) {
+            f->reserved_end = want;
+          }
+        }
+        break;
+      case SQLITE_FCNTL_CKPT_DONE: {
+        const bool failed_before = f->checkpoint_failed;
+        const int rc = Flush(f);
+        f->checkpointing = false;
+        f->checkpoint_failed = false;
+        if (rc != SQLITE_OK && !failed_before) DieOnLostCheckpointWrite(f, rc);
+        break;
+      }
+      default:
+        break;
+    }
+  }
   return real->pMethods->xFileControl(real, op, arg);
 }
 
@@ -239,8 +404,11 @@ constexpr sqlite3_io_methods kMethods[3] = {MethodsOfVersion(1), MethodsOfVersio
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   File* f = Of(file);
   std::memset(f, 0, sizeof(File));
+  f->fd = -1;
   f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
+  f->name = name;
   f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+  f->main_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
   sqlite3_vfs* real_vfs = Real(vfs);
   const int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
   // SQLite closes a file whose pMethods is set even when the open failed.
@@ -249,6 +417,12 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int*
     f->base.pMethods = nullptr;
   } else {
     f->base.pMethods = &kMethods[std::clamp(real_methods->iVersion, 1, 3) - 1];
+    if (f->main_db && rc == SQLITE_OK) {
+      // Without a descriptor to allocate space with, or on a file system
+      // where writes can need new space anywhere, checkpoints write through.
+      const int fd = UnixDescriptor(real_vfs, f->real, name);
+      if (fd >= 0 && WritesInPlace(fd)) f->fd = fd;
+    }
   }
   return rc;
 }

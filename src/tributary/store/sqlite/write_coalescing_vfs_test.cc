@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdint>
 #include <filesystem>
@@ -189,6 +194,195 @@ TEST(WriteCoalescingVfsTest, AFailedWriteFailsItsCommitAndKeepsTheOnesBefore) {
   EXPECT_TRUE((failed_rc & 0xff) == SQLITE_FULL || (failed_rc & 0xff) == SQLITE_IOERR) << failed_rc;
   Db plain(path, nullptr);
   EXPECT_EQ(plain.Query("SELECT count(*) FROM t"), std::to_string(committed * 8));
+  EXPECT_EQ(plain.Query("PRAGMA integrity_check"), "ok");
+}
+
+// Records the unix VFS's writes to one file, through SQLite's system call
+// override, and fails the ones `fail` picks (ENOSPC) while it lives.
+class WriteHook {
+ public:
+  struct Call {
+    int64_t offset;
+    int64_t size;
+  };
+  using FailFn = bool (*)(int64_t offset, int64_t size);
+
+  explicit WriteHook(const std::string& path, FailFn fail = nullptr) {
+    struct stat st;
+    EXPECT_EQ(::stat(path.c_str(), &st), 0);
+    dev_ = st.st_dev;
+    ino_ = st.st_ino;
+    fail_ = fail;
+    calls_.clear();
+    unix_ = sqlite3_vfs_find("unix");
+    for (const char* name : {"pwrite", "pwrite64"}) {
+      if (unix_->xGetSystemCall(unix_, name) != nullptr) {
+        EXPECT_EQ(unix_->xSetSystemCall(unix_, name, reinterpret_cast<sqlite3_syscall_ptr>(&Pwrite)),
+                  SQLITE_OK);
+        hooked_.push_back(name);
+      }
+    }
+    EXPECT_FALSE(hooked_.empty());
+  }
+  ~WriteHook() {
+    for (const char* name : hooked_) unix_->xSetSystemCall(unix_, name, nullptr);  // the default
+  }
+  const std::vector<Call>& calls() const { return calls_; }
+
+ private:
+  static ssize_t Pwrite(int fd, const void* buf, size_t n, off_t offset) {
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
+      calls_.push_back({offset, static_cast<int64_t>(n)});
+      if (fail_ != nullptr && fail_(offset, static_cast<int64_t>(n))) {
+        errno = ENOSPC;
+        return -1;
+      }
+    }
+    return ::pwrite(fd, buf, n, offset);
+  }
+
+  static inline dev_t dev_;
+  static inline ino_t ino_;
+  static inline FailFn fail_;
+  static inline std::vector<Call> calls_;
+  sqlite3_vfs* unix_ = nullptr;
+  std::vector<const char*> hooked_;
+};
+
+// Whether checkpoints gather writes to a database file in this directory
+// (they do on ext4, XFS and tmpfs).
+bool GathersIn(const std::string& dir) {
+  struct statfs fs;
+  if (::statfs(dir.c_str(), &fs) != 0) return false;
+  const long type = static_cast<long>(fs.f_type);
+  return type == 0xEF53 || type == 0x58465342 || type == 0x01021994;
+}
+
+constexpr int64_t kPage = 16384;
+
+// A database whose WAL holds `rows` rows of 6000 bytes that the database file
+// does not (no checkpoint has run; closed without the one on close), and
+// whose page count is not a multiple of four, so that a checkpoint's last
+// run of pages is written at its end (SQLITE_FCNTL_CKPT_DONE). Returns the
+// page count.
+int64_t WalOnlyDatabase(const std::string& path, int rows) {
+  Db writer(path, WriteCoalescingVfs());
+  EXPECT_EQ(writer.Exec(kSetup), SQLITE_OK);
+  EXPECT_EQ(writer.Exec("PRAGMA wal_autocheckpoint=0"), SQLITE_OK);
+  sqlite3_db_config(writer.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  EXPECT_EQ(writer.InsertTxn(std::vector<int>(static_cast<size_t>(rows), 6000), 1), SQLITE_OK);
+  while (std::stoll(writer.Query("PRAGMA page_count")) % 4 == 0) {
+    EXPECT_EQ(writer.InsertTxn({6000}, 2), SQLITE_OK);
+  }
+  return std::stoll(writer.Query("PRAGMA page_count"));
+}
+
+int Checkpoint(const std::string& path) {
+  Db db(path, WriteCoalescingVfs());
+  sqlite3_db_config(db.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  db.Query("SELECT count(*) FROM sqlite_schema");  // opens the WAL
+  return sqlite3_wal_checkpoint_v2(db.db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+// A checkpoint writes the database file in aligned runs of up to 64 KiB
+// instead of a write per page, and the file reads back right.
+TEST(WriteCoalescingVfsTest, CheckpointWritesGatherIntoAlignedRuns) {
+  TempDir tmp;
+  if (!GathersIn(tmp.path())) GTEST_SKIP() << "checkpoints write through on this file system";
+  const std::string path = tmp.File("t.db");
+  const int64_t pages = WalOnlyDatabase(path, 300);
+  std::vector<WriteHook::Call> calls;
+  {
+    WriteHook hook(path);
+    ASSERT_EQ(Checkpoint(path), SQLITE_OK);
+    calls = hook.calls();
+  }
+  int64_t bytes = 0;
+  for (const WriteHook::Call& c : calls) {
+    bytes += c.size;
+    EXPECT_EQ(c.offset % kPage, 0);
+    EXPECT_EQ(c.size % kPage, 0);
+    // A run never crosses a 64 KiB boundary: each is one aligned piece.
+    EXPECT_EQ(c.offset / 65536, (c.offset + c.size - 1) / 65536) << c.offset << "+" << c.size;
+  }
+  EXPECT_EQ(bytes, pages * kPage);
+  EXPECT_LE(static_cast<int64_t>(calls.size()), pages / 4 + 3) << pages << " pages";
+  Db plain(path, nullptr);
+  EXPECT_EQ(plain.Query("SELECT count(*) FROM t"), plain.Query("SELECT max(id) FROM t"));
+  EXPECT_EQ(plain.Query("SELECT sum(length(b)) FROM t"), std::to_string(std::stoll(plain.Query("SELECT count(*) FROM t")) * 6000));
+  EXPECT_EQ(plain.Query("PRAGMA integrity_check"), "ok");
+}
+
+// A gathered run that fails to reach the file fails the write SQLite is in,
+// so SQLite abandons the checkpoint: the WAL still serves every row, and a
+// later checkpoint completes.
+TEST(WriteCoalescingVfsTest, AFailedRunAbandonsTheCheckpointAndLosesNothing) {
+  TempDir tmp;
+  const std::string path = tmp.File("t.db");
+  WalOnlyDatabase(path, 300);
+  {
+    // Fails the run holding page 40, well before the checkpoint's last.
+    WriteHook hook(path, [](int64_t offset, int64_t size) {
+      return offset <= 40 * kPage && 40 * kPage < offset + size;
+    });
+    const int rc = Checkpoint(path);
+    EXPECT_TRUE((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) << rc;
+  }
+  {
+    Db plain(path, nullptr);
+    sqlite3_db_config(plain.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    EXPECT_EQ(plain.Query("SELECT count(*) FROM t"), plain.Query("SELECT max(id) FROM t"));
+    EXPECT_EQ(plain.Query("PRAGMA integrity_check"), "ok");
+  }
+  ASSERT_EQ(Checkpoint(path), SQLITE_OK);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+  Db alone(path, nullptr);  // the database file by itself
+  EXPECT_GE(std::stoll(alone.Query("SELECT count(*) FROM t")), 300);
+  EXPECT_EQ(alone.Query("PRAGMA integrity_check"), "ok");
+}
+
+// With no room to allocate the checkpoint's space (here: the file size limit
+// falls inside its last page), the writes past the file's end go straight
+// through, and the one that fails ends the checkpoint with an error instead
+// of the process.
+TEST(WriteCoalescingVfsTest, WithoutSpaceReservedWritesPastTheEndGoThrough) {
+  TempDir tmp;
+  const std::string path = tmp.File("t.db");
+  const int64_t pages = WalOnlyDatabase(path, 300);
+  {
+    ScopedFileSizeLimit limit(static_cast<uint64_t>(pages * kPage - kPage / 2));
+    const int rc = Checkpoint(path);
+    EXPECT_TRUE((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) << rc;
+  }
+  ASSERT_EQ(Checkpoint(path), SQLITE_OK);
+  Db plain(path, nullptr);
+  EXPECT_EQ(plain.Query("SELECT count(*) FROM t"), plain.Query("SELECT max(id) FROM t"));
+  EXPECT_EQ(plain.Query("PRAGMA integrity_check"), "ok");
+}
+
+// The last run is written at SQLITE_FCNTL_CKPT_DONE, whose result SQLite
+// does not look at before recording the checkpoint. If it fails, the process
+// exits (code 3, with a message) before that; the WAL keeps every row, and
+// the next open has them all.
+TEST(WriteCoalescingVfsDeathTest, ALostLastRunStopsTheProcessBeforeTheCheckpointIsRecorded) {
+  GTEST_FLAG_SET(death_test_style, "fast");  // the child checkpoints this test's database
+  TempDir tmp;
+  if (!GathersIn(tmp.path())) GTEST_SKIP() << "checkpoints write through on this file system";
+  const std::string path = tmp.File("t.db");
+  static int64_t end;
+  end = WalOnlyDatabase(path, 300) * kPage;
+  EXPECT_EXIT(
+      {
+        WriteHook hook(path, [](int64_t offset, int64_t size) { return offset + size == end; });
+        Checkpoint(path);
+        std::_Exit(97);
+      },
+      ::testing::ExitedWithCode(3), "cannot write the database file .*t\\.db during a checkpoint");
+  Db plain(path, nullptr);
+  EXPECT_EQ(plain.Query("SELECT count(*) FROM t"), plain.Query("SELECT max(id) FROM t"));
+  EXPECT_GE(std::stoll(plain.Query("SELECT count(*) FROM t")), 300);
   EXPECT_EQ(plain.Query("PRAGMA integrity_check"), "ok");
 }
 
