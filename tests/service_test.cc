@@ -656,7 +656,8 @@ TEST_F(ServiceTest, SigkillMidImportResumesWithNothingLostOrDoubled) {
   const int n = 200000;
   StartServer({"--workers", "1"});
   auto c = server_->Client(kUser);
-  std::string id = StartImport(c, "crash", testing::MakeJsonl(n, 4), "crash.jsonl", {{"batch_size", "20", "", ""}});
+  // Small batches (many commits) keep the import going well past the kill.
+  std::string id = StartImport(c, "crash", testing::MakeJsonl(n, 4), "crash.jsonl", {{"batch_size", "10", "", ""}});
   std::string exp_before;
   // Wait until the import is part-way, then kill the server outright.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
