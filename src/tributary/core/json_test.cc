@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace tributary {
 namespace {
@@ -22,6 +24,56 @@ TEST(JsonTest, EscapesControlCharactersAndKeepsUnicode) {
   auto back = JsonValue::Parse(out);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->str(), std::string("a\x01\tb\xC3\xA9\xF0\x9F\x98\x80", 10));
+}
+
+// Escaping scans 16 bytes at a time: every byte that needs an escape is
+// found at every position of a block and of the scalar tail, and nothing
+// else is escaped (bytes from 0x7F up pass as they are).
+TEST(JsonTest, EscapesAtEveryPositionOfLongStrings) {
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"') {
+        out += "\\\"";
+      } else if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\b') {
+        out += "\\b";
+      } else if (c == '\f') {
+        out += "\\f";
+      } else if (c < 0x20) {
+        char esc[7];
+        std::snprintf(esc, sizeof(esc), "\\u%04x", c);
+        out += esc;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    return out + "\"";
+  };
+  const std::string specials("\x00\x01\x1f\x20\"\\\n\t\x7f\x80\xff/", 12);
+  for (size_t len = 0; len <= 70; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (char special : specials) {
+        std::string s(len, 'x');
+        s[pos] = special;
+        std::string out;
+        AppendJsonString(s, &out);
+        ASSERT_EQ(out, reference(s)) << "length " << len << ", byte " << int(special) << " at " << pos;
+      }
+    }
+  }
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  std::string out;
+  AppendJsonString(all + all, &out);
+  EXPECT_EQ(out, reference(all + all));
 }
 
 TEST(JsonTest, ErrorsAreInvalidData) {
