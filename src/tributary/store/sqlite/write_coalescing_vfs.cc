@@ -23,15 +23,12 @@ constexpr int64_t kWalHeaderBytes = 32;
 constexpr int64_t kFrameHeaderBytes = 24;
 constexpr uint32_t kWalMagic = 0x377f0682;  // low bit: checksum byte order
 
-// The largest run gathered before it is written: the unix VFS writes less
-// than 128 KiB per call (it masks the count to 17 bits). A 124 KiB write into
-// the page cache costs about half as much per byte as 16 KiB ones.
-constexpr size_t kBufferBytes = 124 * 1024;
-
-// A checkpoint's writes to the database file gather into runs that end at
-// multiples of this: the unix VFS splits writes at 128 KiB - 1, and aligned
-// 64 KiB writes cost the page cache about 60% of what 16 KiB pages do.
-constexpr size_t kDbRunBytes = 64 * 1024;
+// Gathered writes go out in runs that end at multiples of this in the file
+// (or sooner, at a commit, a checkpoint's end or a gap). The unix VFS writes
+// less than 128 KiB per call (it masks the count to 17 bits), and the page
+// cache takes aligned 64 KiB writes at about 60% of the cost of 16 KiB ones,
+// and at about 80% of the cost of unaligned 124 KiB ones.
+constexpr size_t kRunBytes = 64 * 1024;
 
 struct File {
   sqlite3_file base;  // pMethods: one of kMethods, or nullptr if the open failed
@@ -103,7 +100,7 @@ bool KnowPageSize(File* f, const void* data, int amt, int64_t off) {
 
 // A checkpoint's page write to the database file. SQLite copies pages in
 // ascending order, so consecutive ones gather into a run, written when it
-// reaches a kDbRunBytes boundary, when a write does not continue it, and at
+// reaches a kRunBytes boundary, when a write does not continue it, and at
 // SQLITE_FCNTL_CKPT_DONE. Only writes below reserved_end gather; one that
 // needs new space goes straight through, so running out of it fails that
 // write, and SQLite abandons the checkpoint.
@@ -111,13 +108,13 @@ int WriteDb(File* f, const void* data, int amt, int64_t off) {
   sqlite3_file* real = f->real;
   const int64_t end = off + amt;
   const bool gather = f->checkpointing && end <= f->reserved_end &&
-                      static_cast<size_t>(amt) <= kDbRunBytes;
+                      static_cast<size_t>(amt) <= kRunBytes;
   if (f->len > 0 && (!gather || off != f->start + static_cast<int64_t>(f->len) ||
-                     f->len + static_cast<size_t>(amt) > kDbRunBytes)) {
+                     f->len + static_cast<size_t>(amt) > kRunBytes)) {
     const int rc = Flush(f);
     if (rc != SQLITE_OK) return rc;
   }
-  if (gather && f->buf == nullptr) f->buf = static_cast<char*>(std::malloc(kDbRunBytes));
+  if (gather && f->buf == nullptr) f->buf = static_cast<char*>(std::malloc(kRunBytes));
   if (!gather || f->buf == nullptr) {
     const int rc = real->pMethods->xWrite(real, data, amt, off);
     if (rc != SQLITE_OK && f->checkpointing) f->checkpoint_failed = true;
@@ -126,7 +123,7 @@ int WriteDb(File* f, const void* data, int amt, int64_t off) {
   if (f->len == 0) f->start = off;
   std::memcpy(f->buf + f->len, data, static_cast<size_t>(amt));
   f->len += static_cast<size_t>(amt);
-  if (end % static_cast<int64_t>(kDbRunBytes) == 0) return Flush(f);
+  if (end % static_cast<int64_t>(kRunBytes) == 0) return Flush(f);
   return SQLITE_OK;
 }
 
@@ -170,22 +167,34 @@ int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
     // it is writing).
     std::memcpy(f->buf + (off - f->start), data, static_cast<size_t>(amt));
   } else {
-    if (f->len > 0 && (off != f->start + static_cast<int64_t>(f->len) ||
-                       f->len + static_cast<size_t>(amt) > kBufferBytes)) {
+    if (f->len > 0 && off != f->start + static_cast<int64_t>(f->len)) {
       const int rc = Flush(f);
       if (rc != SQLITE_OK) return rc;
     }
-    if (f->buf == nullptr && static_cast<size_t>(amt) <= kBufferBytes) {
-      f->buf = static_cast<char*>(std::malloc(kBufferBytes));
-    }
-    if (f->buf == nullptr || static_cast<size_t>(amt) > kBufferBytes) {
+    if (f->buf == nullptr) f->buf = static_cast<char*>(std::malloc(kRunBytes));
+    if (f->buf == nullptr) {
       const int rc = real->pMethods->xWrite(real, data, amt, off);
       if (rc != SQLITE_OK || end >= f->commit_end) f->commit_end = 0;
       return rc;
     }
     if (f->len == 0) f->start = off;
-    std::memcpy(f->buf + f->len, data, static_cast<size_t>(amt));
-    f->len += static_cast<size_t>(amt);
+    // Appended up to each kRunBytes boundary, where the run is written out.
+    const char* p = static_cast<const char*>(data);
+    size_t left = static_cast<size_t>(amt);
+    while (left > 0) {
+      const int64_t run_end = f->start + static_cast<int64_t>(f->len);
+      const int64_t boundary = (run_end / static_cast<int64_t>(kRunBytes) + 1) * static_cast<int64_t>(kRunBytes);
+      const size_t take = std::min(left, static_cast<size_t>(boundary - run_end));
+      std::memcpy(f->buf + f->len, p, take);
+      f->len += take;
+      p += take;
+      left -= take;
+      if (run_end + static_cast<int64_t>(take) == boundary) {
+        const int rc = Flush(f);
+        f->start = boundary;
+        if (rc != SQLITE_OK) return rc;
+      }
+    }
   }
   // Once the last commit frame is complete, the run goes to the file, before
   // SQLite publishes the transaction; a failure fails this write, and so the

@@ -1,19 +1,22 @@
 // A SQLite VFS over the platform's default one that turns SQLite's page-sized
-// writes to a WAL file into a few large ones.
+// writes to a WAL file, and a checkpoint's to the database file, into a few
+// large ones.
 //
 // SQLite appends a WAL frame as two writes, a 24-byte header and the page, at
 // offsets that are not page aligned; the kernel's buffered write path costs
 // about as much per call and per page-cache page touched as it does per byte
 // copied, so a commit of a few hundred frames spends more time in the kernel
 // than in SQLite. Here a WAL file's consecutive writes gather in a buffer and
-// reach the file as one write when the buffer fills, when a frame that ends
-// a transaction (a commit frame: non-zero "database size" in its header) is
-// complete or its header is rewritten (SQLite redoes the checksums of a
-// transaction that rewrote its own frames), and before anything reads,
-// syncs, truncates, sizes or closes the file. So every committed frame is in the file before SQLite publishes the
-// commit in the WAL index (the point where other connections and processes
-// can read it), and a failed write fails the commit's own write call, which
-// SQLite rolls back: nothing already committed is lost.
+// reach the file as one write when the run reaches a 64 KiB boundary of the
+// file (aligned writes let the page cache use larger pages), when a frame
+// that ends a transaction (a commit frame: non-zero "database size" in its
+// header) is complete or its header is rewritten (SQLite redoes the
+// checksums of a transaction that rewrote its own frames), and before
+// anything reads, syncs, truncates, sizes or closes the file. So every
+// committed frame is in the file before SQLite publishes the commit in the
+// WAL index (the point where other connections and processes can read it),
+// and a failed write fails the commit's own write call, which SQLite rolls
+// back: nothing already committed is lost.
 //
 // A checkpoint copies pages from the WAL into the database file one page per
 // write, in ascending page order. Between SQLITE_FCNTL_CKPT_START and

@@ -6,6 +6,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <cstdint>
@@ -283,6 +284,45 @@ int Checkpoint(const std::string& path) {
   sqlite3_db_config(db.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   db.Query("SELECT count(*) FROM sqlite_schema");  // opens the WAL
   return sqlite3_wal_checkpoint_v2(db.db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+// A WAL's appends reach the file in runs that end at 64 KiB boundaries, or
+// at the end of a commit: no write crosses a boundary, and every write that
+// does not end on one ends a transaction.
+TEST(WriteCoalescingVfsTest, WalWritesEndAtRunBoundariesOrCommits) {
+  TempDir tmp;
+  const std::string path = tmp.File("t.db");
+  Db writer(path, WriteCoalescingVfs());
+  ASSERT_EQ(writer.Exec(kSetup), SQLITE_OK);
+  ASSERT_EQ(writer.Exec("PRAGMA wal_autocheckpoint=0"), SQLITE_OK);
+  std::mt19937 rng(13);
+  ASSERT_EQ(writer.InsertTxn(Sizes(rng, 3), 1), SQLITE_OK);  // the WAL exists from here
+  std::vector<WriteHook::Call> calls;
+  std::vector<int64_t> commit_ends;
+  {
+    WriteHook hook(path + "-wal");
+    for (int txn = 0; txn < 6; ++txn) {
+      ASSERT_EQ(writer.InsertTxn(Sizes(rng, 20), 10 + static_cast<uint32_t>(txn)), SQLITE_OK);
+      ASSERT_FALSE(hook.calls().empty());
+      commit_ends.push_back(hook.calls().back().offset + hook.calls().back().size);
+    }
+    calls = hook.calls();
+  }
+  int64_t bytes = 0;
+  for (const WriteHook::Call& c : calls) {
+    bytes += c.size;
+    const int64_t end = c.offset + c.size;
+    EXPECT_EQ(c.offset / 65536, (end - 1) / 65536) << c.offset << "+" << c.size;
+    if (end % 65536 != 0) {
+      EXPECT_NE(std::find(commit_ends.begin(), commit_ends.end(), end), commit_ends.end())
+          << "a write ending at " << end << " ends neither a run nor a commit";
+    }
+  }
+  EXPECT_EQ(bytes, commit_ends.back() - calls.front().offset);
+  EXPECT_LE(static_cast<int64_t>(calls.size()), bytes / 65536 + 2 * 6 + 2);
+  Db plain(path, nullptr);
+  EXPECT_EQ(plain.Query("SELECT count(*) FROM t"), "123");
+  EXPECT_EQ(plain.Query("PRAGMA integrity_check"), "ok");
 }
 
 // A checkpoint writes the database file in aligned runs of up to 64 KiB
