@@ -26,6 +26,7 @@ constexpr const char* kWriterSettings =
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
     // 32 MiB: keeps the id index of large collections hot during imports.
+    // The store sizes it down for smaller collections (WriterCacheKiB).
     "PRAGMA cache_size=-32768;";
 
 constexpr const char* kReaderSettings =

@@ -53,6 +53,10 @@ constexpr int kSchemaVersion = 1;
 constexpr const char* kDatabaseFileName = "tributary.db";
 constexpr size_t kMaxIdleReaders = 4;
 constexpr size_t kMaxCachedStatements = 128;
+// Bounds of the writer's page cache (WriterCacheKiB); the writer connection
+// opens with the upper one.
+constexpr int64_t kMinWriterCacheKiB = 4096;
+constexpr int64_t kMaxWriterCacheKiB = 32768;
 
 // AUTOINCREMENT so that a collection id, and with it a records table name,
 // is never reused after a drop: a cached statement or a running scan can
@@ -428,11 +432,15 @@ class SqliteStore final : public Store {
 
  private:
   Status SaveCheckpoint(int64_t collection_id, const Checkpoint& cp);
+  // Sets the writer's page cache for a collection of `records` records
+  // (WriterCacheKiB). Under write_mu_.
+  Status SizeWriterCache(Connection& c, int64_t records);
 
   // Declared before writer_, so destroyed after it.
   std::unique_ptr<WalCheckpointer> checkpointer_;
-  std::mutex write_mu_;  // guards writer_
+  std::mutex write_mu_;  // guards writer_ and writer_cache_kib_
   std::unique_ptr<Connection> writer_;
+  int64_t writer_cache_kib_ = kMaxWriterCacheKiB;  // as the connection opens
   std::shared_ptr<ConnectionPool> readers_;
 };
 
@@ -643,6 +651,29 @@ Status SqliteStore::SaveCheckpoint(int64_t collection_id, const Checkpoint& cp) 
   return StepDone(c, s, "saving checkpoint of job '" + cp.job_id + "'");
 }
 
+// The writer's page cache holds what inserts walk: the collection's id and
+// document_id indexes, which random ids (UUIDs) touch all over, and the
+// table's right edge. Every new table page also passes through it once, so
+// a large cache on a small collection fills with pages nothing reads again,
+// and faulting in that memory is most of what it costs. Sized to the
+// indexes instead: 256 bytes per record (two index entries with room to
+// spare), rounded up to a power of two from kMinWriterCacheKiB to
+// kMaxWriterCacheKiB.
+int64_t WriterCacheKiB(int64_t records) {
+  int64_t kib = kMinWriterCacheKiB;
+  while (kib < kMaxWriterCacheKiB && kib * 1024 < records * 256) kib *= 2;
+  return kib;
+}
+
+Status SqliteStore::SizeWriterCache(Connection& c, int64_t records) {
+  const int64_t kib = WriterCacheKiB(records);
+  if (kib == writer_cache_kib_) return Status::OK();
+  TRIB_RETURN_NOT_OK(
+      c.Exec(("PRAGMA cache_size=-" + std::to_string(kib)).c_str(), "sizing the page cache"));
+  writer_cache_kib_ = kib;
+  return Status::OK();
+}
+
 Result<WriteResult> SqliteStore::WriteBatch(const CollectionRef& ref, const RecordBatch& batch,
                                             const std::vector<size_t>& rows, WriteMode mode,
                                             const Checkpoint* checkpoint) {
@@ -665,6 +696,7 @@ Result<WriteResult> SqliteStore::WriteBatch(const CollectionRef& ref, const Reco
   WriteTxn txn(&c);
   TRIB_RETURN_NOT_OK(txn.Begin());
   TRIB_ASSIGN_OR_RETURN(CollectionRow col, Lookup(c, ref));
+  TRIB_RETURN_NOT_OK(SizeWriterCache(c, col.info.count + static_cast<int64_t>(n)));
 
   // The first write into a collection without a dimension fixes it.
   // Rows without a vector (documents that are not embedded chunks) are
