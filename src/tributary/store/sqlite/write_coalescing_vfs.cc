@@ -98,6 +98,35 @@ bool KnowPageSize(File* f, const void* data, int amt, int64_t off) {
   return f->page_size != 0;
 }
 
+// Whether f has its run buffer (allocated on first use).
+bool HaveBuffer(File* f) {
+  if (f->buf == nullptr) f->buf = static_cast<char*>(std::malloc(kRunBytes));
+  return f->buf != nullptr;
+}
+
+// Appends data, which continues the pending run (or starts one at off), and
+// writes the run out each time it reaches a kRunBytes boundary of the file.
+// REQUIRES: HaveBuffer(f), and f->len == 0 or off == f->start + f->len.
+int AppendToRun(File* f, const void* data, size_t amt, int64_t off) {
+  if (f->len == 0) f->start = off;
+  const char* p = static_cast<const char*>(data);
+  while (amt > 0) {
+    const int64_t run_end = f->start + static_cast<int64_t>(f->len);
+    const int64_t boundary = (run_end / static_cast<int64_t>(kRunBytes) + 1) * static_cast<int64_t>(kRunBytes);
+    const size_t take = std::min(amt, static_cast<size_t>(boundary - run_end));
+    std::memcpy(f->buf + f->len, p, take);
+    f->len += take;
+    p += take;
+    amt -= take;
+    if (run_end + static_cast<int64_t>(take) == boundary) {
+      const int rc = Flush(f);
+      f->start = boundary;
+      if (rc != SQLITE_OK) return rc;
+    }
+  }
+  return SQLITE_OK;
+}
+
 // A checkpoint's page write to the database file. SQLite copies pages in
 // ascending order, so consecutive ones gather into a run, written when it
 // reaches a kRunBytes boundary, when a write does not continue it, and at
@@ -106,25 +135,17 @@ bool KnowPageSize(File* f, const void* data, int amt, int64_t off) {
 // write, and SQLite abandons the checkpoint.
 int WriteDb(File* f, const void* data, int amt, int64_t off) {
   sqlite3_file* real = f->real;
-  const int64_t end = off + amt;
-  const bool gather = f->checkpointing && end <= f->reserved_end &&
-                      static_cast<size_t>(amt) <= kRunBytes;
-  if (f->len > 0 && (!gather || off != f->start + static_cast<int64_t>(f->len) ||
-                     f->len + static_cast<size_t>(amt) > kRunBytes)) {
+  const bool gather = f->checkpointing && off + amt <= f->reserved_end;
+  if (f->len > 0 && (!gather || off != f->start + static_cast<int64_t>(f->len))) {
     const int rc = Flush(f);
     if (rc != SQLITE_OK) return rc;
   }
-  if (gather && f->buf == nullptr) f->buf = static_cast<char*>(std::malloc(kRunBytes));
-  if (!gather || f->buf == nullptr) {
+  if (!gather || !HaveBuffer(f)) {
     const int rc = real->pMethods->xWrite(real, data, amt, off);
     if (rc != SQLITE_OK && f->checkpointing) f->checkpoint_failed = true;
     return rc;
   }
-  if (f->len == 0) f->start = off;
-  std::memcpy(f->buf + f->len, data, static_cast<size_t>(amt));
-  f->len += static_cast<size_t>(amt);
-  if (end % static_cast<int64_t>(kRunBytes) == 0) return Flush(f);
-  return SQLITE_OK;
+  return AppendToRun(f, data, static_cast<size_t>(amt), off);
 }
 
 // The last run of a checkpoint failed to reach the file. SQLite ignores what
@@ -171,30 +192,13 @@ int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
       const int rc = Flush(f);
       if (rc != SQLITE_OK) return rc;
     }
-    if (f->buf == nullptr) f->buf = static_cast<char*>(std::malloc(kRunBytes));
-    if (f->buf == nullptr) {
+    if (!HaveBuffer(f)) {
       const int rc = real->pMethods->xWrite(real, data, amt, off);
       if (rc != SQLITE_OK || end >= f->commit_end) f->commit_end = 0;
       return rc;
     }
-    if (f->len == 0) f->start = off;
-    // Appended up to each kRunBytes boundary, where the run is written out.
-    const char* p = static_cast<const char*>(data);
-    size_t left = static_cast<size_t>(amt);
-    while (left > 0) {
-      const int64_t run_end = f->start + static_cast<int64_t>(f->len);
-      const int64_t boundary = (run_end / static_cast<int64_t>(kRunBytes) + 1) * static_cast<int64_t>(kRunBytes);
-      const size_t take = std::min(left, static_cast<size_t>(boundary - run_end));
-      std::memcpy(f->buf + f->len, p, take);
-      f->len += take;
-      p += take;
-      left -= take;
-      if (run_end + static_cast<int64_t>(take) == boundary) {
-        const int rc = Flush(f);
-        f->start = boundary;
-        if (rc != SQLITE_OK) return rc;
-      }
-    }
+    const int rc = AppendToRun(f, data, static_cast<size_t>(amt), off);
+    if (rc != SQLITE_OK) return rc;
   }
   // Once the last commit frame is complete, the run goes to the file, before
   // SQLite publishes the transaction; a failure fails this write, and so the
@@ -335,8 +339,9 @@ int FileControl(sqlite3_file* file, int op, void* arg) {
         // that no gathered write can run out of it; if it cannot be, the
         // writes past the current end go straight through.
         if (f->checkpointing && f->fd >= 0) {
+          // Nothing was written since CKPT_START: reserved_end is the size.
           const int64_t want = *static_cast<const sqlite3_int64*>(arg);
-          const int64_t size = RealSize(f);
+          const int64_t size = f->reserved_end;
           if (want > size && WithinFileSizeLimit(want) &&
               ::fallocate(f->fd, FALLOC_FL_KEEP_SIZE, size, want - size) == 0) {
             f->reserved_end = want;
