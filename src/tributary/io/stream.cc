@@ -7,6 +7,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -203,6 +205,38 @@ class ZstdInput final : public InputStream {
 
 // ---- outputs ----
 
+// memcpy for filling the output buffers: their bytes are next read by
+// another thread (the hasher) and then by the device, so the copy stores
+// around the cache (non-temporal stores) instead of first reading every
+// destination line in. Small copies, and the unaligned head, go through
+// memcpy.
+void CopyStreaming(char* dst, const char* src, size_t n) {
+  if (n < 4096) {
+    std::memcpy(dst, src, n);
+    return;
+  }
+  const size_t head = (16 - (reinterpret_cast<uintptr_t>(dst) & 15)) & 15;
+  std::memcpy(dst, src, head);
+  dst += head;
+  src += head;
+  n -= head;
+  while (n >= 64) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 32));
+    __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 48));
+    _mm_stream_si128(reinterpret_cast<__m128i*>(dst), a);
+    _mm_stream_si128(reinterpret_cast<__m128i*>(dst + 16), b);
+    _mm_stream_si128(reinterpret_cast<__m128i*>(dst + 32), c);
+    _mm_stream_si128(reinterpret_cast<__m128i*>(dst + 48), d);
+    src += 64;
+    dst += 64;
+    n -= 64;
+  }
+  std::memcpy(dst, src, n);
+  _mm_sfence();
+}
+
 // Compresses (optionally), hashes and counts the final bytes, and hands them
 // to Emit(). With Hashing::kByEmitter the subclass hashes instead, through
 // Hash(), in order, by the time Commit() returns: a writer thread can then
@@ -358,7 +392,7 @@ class FileOutput final : public OutputBase {
     }
     while (!data.empty()) {
       const size_t n = std::min(kFileBufferSize - used_, data.size());
-      std::memcpy(buf_ + used_, data.data(), n);
+      CopyStreaming(buf_ + used_, data.data(), n);
       used_ += n;
       data.remove_prefix(n);
       if (used_ == kFileBufferSize) TRIB_RETURN_NOT_OK(threaded_ ? HandOff() : Flush());
