@@ -458,8 +458,32 @@ class FileOutput final : public OutputBase {
     std::unique_lock<std::mutex> lock(mu_);
     if (!error_.ok()) return error_;
     if (!writer_.joinable()) {
+      // A full first buffer means a large output: the other buffers are
+      // allocated now, and the writer, idle until the first buffer is
+      // hashed, faults their pages in, instead of the caller when it first
+      // fills each one. Fresh memory is slow to fault in (it is zeroed, and
+      // on a virtual machine the host may have to back it first), and on
+      // the caller's thread it held up the encoders at the start.
+      std::vector<char*> spare;
+      while (buffers_ < kDirectBuffers) {
+        char* b = NewBuffer();
+        if (b == nullptr) break;  // fewer buffers; HandOff tries again later
+        spare.push_back(b);
+        ++buffers_;
+      }
+      free_.insert(free_.end(), spare.rbegin(), spare.rend());  // spare[0] is taken first
       try {
-        writer_ = std::thread([this] { WriteLoop(); });
+        writer_ = std::thread([this, spare] {
+          // A huge page at a time: the call holds the process's memory map
+          // lock, which other threads' page faults and allocations wait on.
+          constexpr size_t kStep = size_t{2} << 20;
+          for (char* b : spare) {
+            for (size_t off = 0; off < kFileBufferSize; off += kStep) {
+              ::madvise(b + off, std::min(kStep, kFileBufferSize - off), MADV_POPULATE_WRITE);
+            }
+          }
+          WriteLoop();
+        });
         hasher_ = std::thread([this] { HashLoop(); });
       } catch (const std::system_error&) {
         // No threads to be had: write in place from now on (a writer that
