@@ -3,7 +3,15 @@
 // The caller's bytes collect in a buffer; full buffers (or buffers handed
 // over whole by WriteBuffer) go through a queue of at most kMaxQueued to the
 // writer thread, which writes them to the inner stream and returns them for
-// reuse. Memory is bounded by (kMaxQueued + 2) buffers.
+// reuse. Memory is bounded by kMaxBuffers buffers.
+//
+// The buffers circulate and keep their capacity: WriteBuffer gives the
+// caller an emptied one back for the one it takes, and when none is free a
+// new one is made only while fewer than kMaxBuffers exist, else HandOff waits
+// for the writer to return one. (Making one whenever none was free, and
+// dropping those the free list had no room for, reallocated a megabyte-sized
+// buffer every few batches, and the caller grew it again from nothing: a
+// third of an export's page faults.)
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -17,6 +25,9 @@ namespace {
 
 constexpr size_t kHandOffBytes = size_t{4} << 20;
 constexpr size_t kMaxQueued = 4;
+// The queue, the one being written, the caller's current one, and one more so
+// that the caller rarely waits for the writer to return one.
+constexpr size_t kMaxBuffers = kMaxQueued + 3;
 
 class AsyncOutputStream final : public OutputStream {
  public:
@@ -77,18 +88,22 @@ class AsyncOutputStream final : public OutputStream {
   }
 
   // Queues current_ (waiting while the queue is full) and takes a free
-  // buffer in its place.
+  // buffer in its place, or a new one while fewer than kMaxBuffers exist.
   Status HandOff() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return queue_.size() < kMaxQueued || !error_.ok(); });
     if (!error_.ok()) return error_;
     queue_.push_back(std::move(current_));
-    current_ = std::string();
-    if (!free_.empty()) {
-      current_.swap(free_.back());
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return !free_.empty() || buffers_ < kMaxBuffers || !error_.ok(); });
+    if (!error_.ok()) return error_;
+    if (free_.empty()) {
+      current_ = std::string();
+      ++buffers_;
+    } else {
+      current_ = std::move(free_.back());
       free_.pop_back();
     }
-    cv_.notify_all();
     return Status::OK();
   }
 
@@ -110,7 +125,7 @@ class AsyncOutputStream final : public OutputStream {
         error_ = st;
         error_ok_ = false;
       }
-      if (free_.size() < kMaxQueued) free_.push_back(std::move(buf));
+      free_.push_back(std::move(buf));
       cv_.notify_all();
     }
   }
@@ -123,6 +138,7 @@ class AsyncOutputStream final : public OutputStream {
   std::condition_variable cv_;
   std::deque<std::string> queue_;
   std::vector<std::string> free_;
+  size_t buffers_ = 1;  // in circulation: current_, the queue's, the writer's, free_
   Status error_;
   bool error_ok_ = true;  // writer thread's copy: stop writing after an error
   bool done_ = false;

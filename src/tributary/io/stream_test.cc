@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "tests/test_util.h"
 #include "tributary/io/sha256.h"
@@ -238,6 +241,51 @@ TEST(AsyncOutputTest, WritesEverythingInOrder) {
   EXPECT_EQ(sink.size(), expected.size());
   EXPECT_TRUE(sink == expected);
   EXPECT_EQ(out->bytes_written(), expected.size());
+}
+
+// An inner stream that is slower than its caller while `slow` is set.
+class SometimesSlowStream final : public OutputStream {
+ public:
+  explicit SometimesSlowStream(const std::atomic<bool>* slow) : slow_(slow) {}
+  Status Write(std::string_view data) override {
+    if (slow_->load()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    bytes_ += data.size();
+    return Status::OK();
+  }
+  Status Close() override { return Status::OK(); }
+  uint64_t bytes_written() const override { return bytes_; }
+  std::string sha256_hex() const override { return "x"; }
+
+ private:
+  const std::atomic<bool>* slow_;
+  uint64_t bytes_ = 0;
+};
+
+// The buffers WriteBuffer gives back are ones already used, with their
+// capacity, however the writer's pace and the caller's alternate: new ones
+// are made only until a fixed number circulate (AsyncOutput's kMaxBuffers,
+// 7), so the caller grows an empty one from nothing at most that many times.
+TEST(AsyncOutputTest, BuffersCirculateWithTheirCapacity) {
+  std::atomic<bool> slow{true};
+  auto out = AsyncOutput(std::make_unique<SometimesSlowStream>(&slow));
+  constexpr size_t kPiece = size_t{1} << 20;
+  constexpr int kPieces = 160;
+  std::string piece;
+  int fresh = 0;
+  for (int i = 0; i < kPieces; ++i) {
+    // Phases of 10: the writer behind (the queue fills), then the caller
+    // behind (the queue drains).
+    const bool writer_behind = (i / 10) % 2 == 0;
+    slow.store(writer_behind);
+    if (!writer_behind) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    piece.assign(kPiece, 'p');
+    ASSERT_TRUE(out->WriteBuffer(&piece).ok());
+    ASSERT_TRUE(piece.empty());
+    if (piece.capacity() < kPiece) ++fresh;
+  }
+  ASSERT_TRUE(out->Close().ok());
+  EXPECT_EQ(out->bytes_written(), kPieces * kPiece);
+  EXPECT_LE(fresh, 7);
 }
 
 TEST(AsyncOutputTest, InnerErrorsReachTheCaller) {
