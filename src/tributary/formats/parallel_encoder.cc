@@ -47,7 +47,7 @@ Status ParallelEncoder::Encode(const RecordBatch& batch, std::string* out, size_
       bytes += EstimateRecordTextBytes(batch, end);
       ++end;
     }
-    const size_t parts = EncodeSlice(batch, begin, end, out);
+    const size_t parts = EncodeSlice(batch, begin, end, bytes, out);
     // Parts big enough to be written on their own skip the copy into out.
     bool whole_parts = parts > 1 && write_part && out->size() >= kMinHandOverBytes;
     for (size_t i = 1; i < parts && whole_parts; ++i) whole_parts = parts_[i].size() >= kMinHandOverBytes;
@@ -63,13 +63,15 @@ Status ParallelEncoder::Encode(const RecordBatch& batch, std::string* out, size_
   return Status::OK();
 }
 
-size_t ParallelEncoder::EncodeSlice(const RecordBatch& batch, size_t first, size_t last, std::string* out) {
+size_t ParallelEncoder::EncodeSlice(const RecordBatch& batch, size_t first, size_t last, size_t estimate,
+                                    std::string* out) {
   const size_t rows = last - first;
   size_t floats = 0;
   if (rows >= 2) {
     for (size_t r = first; r < last && floats < kMinParallelFloats; ++r) floats += batch.values.Length(r);
   }
   if (threads_ <= 1 || rows < 2 || floats < kMinParallelFloats) {
+    out->reserve(out->size() + estimate);
     encode_(batch, first, last, out);
     return 1;
   }
@@ -85,10 +87,12 @@ size_t ParallelEncoder::EncodeSlice(const RecordBatch& batch, size_t first, size
     job_ = &batch;
     bounds_.clear();
     for (size_t i = 0; i <= parts; ++i) bounds_.push_back(first + rows * i / parts);
+    part_estimate_ = estimate / parts;
     busy_ = parts - 1;
     ++generation_;
   }
   work_cv_.notify_all();
+  out->reserve(out->size() + estimate / parts);
   encode_(batch, bounds_[0], bounds_[1], out);
   std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [&] { return busy_ == 0; });
@@ -100,7 +104,7 @@ void ParallelEncoder::HelperLoop(size_t part) {
   uint64_t seen = 0;
   for (;;) {
     const RecordBatch* batch;
-    size_t begin, end;
+    size_t begin, end, estimate;
     {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -111,9 +115,11 @@ void ParallelEncoder::HelperLoop(size_t part) {
       batch = job_;
       begin = bounds_[part];
       end = bounds_[part + 1];
+      estimate = part_estimate_;
     }
     std::string& out = parts_[part];
     out.clear();
+    out.reserve(estimate);
     encode_(*batch, begin, end, &out);
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -57,8 +57,12 @@ class ParallelEncoder {
 
  private:
   // Rows [begin, end) into out, split over the threads; returns the number
-  // of parts (1: all of it is in out; n: parts_[1, n) follow out).
-  size_t EncodeSlice(const RecordBatch& batch, size_t begin, size_t end, std::string* out);
+  // of parts (1: all of it is in out; n: parts_[1, n) follow out). Each
+  // part's string is first given room for its share of estimate (the rows'
+  // EstimateRecordTextBytes), so that it is not grown by doubling: the
+  // strings circulate through the output stream (WriteBuffer swaps them), and
+  // each growth of a megabyte-sized string faults in fresh pages.
+  size_t EncodeSlice(const RecordBatch& batch, size_t begin, size_t end, size_t estimate, std::string* out);
   void HelperLoop(size_t part);
 
   const EncodeFn encode_;
@@ -70,6 +74,7 @@ class ParallelEncoder {
   std::vector<std::thread> helpers_;
   const RecordBatch* job_ = nullptr;
   std::vector<size_t> bounds_;      // part i covers rows [bounds_[i], bounds_[i + 1])
+  size_t part_estimate_ = 0;        // text bytes expected per part
   std::vector<std::string> parts_;  // helpers' output; part 0 goes straight to the caller's
   uint64_t generation_ = 0;
   size_t busy_ = 0;
