@@ -28,8 +28,13 @@ void AppendFloat(float v, std::string* out);
 // returns the text's length. The text is std::to_chars's, made faster
 // (core/shortest_float.h).
 size_t FormatFloat(float v, char* buf);
+// The bytes FormatFloatList may write for n floats. A float's text and its
+// comma take at most 16 bytes ("-1.17549435e-38,"), so float i starts at
+// most 16 i bytes in; the writers store in fixed-size pieces that reach at
+// most kMaxFloatChars bytes past a float's start.
+constexpr size_t FormatFloatListBytes(size_t n) { return 16 * n + kMaxFloatChars; }
 // Writes v's elements as FormatFloat does, separated by commas, at out and
-// returns the end. REQUIRES: out has v.size() * (kMaxFloatChars + 1) writable
+// returns the end. REQUIRES: out has FormatFloatListBytes(v.size()) writable
 // bytes, all of which may be overwritten. Several times faster per float
 // than FormatFloat calls one by one.
 char* FormatFloatList(std::span<const float> v, char* out);

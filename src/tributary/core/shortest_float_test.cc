@@ -156,7 +156,7 @@ TEST(ShortestFloat, ListWriterMatchesOneByOne) {
         char buf[kMaxFloatChars];
         want.append(buf, FormatFloat(v[i], buf));
       }
-      std::string got(n * (kMaxFloatChars + 1), '\0');
+      std::string got(FormatFloatListBytes(n), '\0');
       got.resize(static_cast<size_t>(FormatFloatList(v, got.data()) - got.data()));
       ASSERT_EQ(got, want) << n;
     }
@@ -188,8 +188,8 @@ std::string JoinedOneByOne(const std::vector<float>& v) {
 // (so that AddressSanitizer sees any store past it) and returns its text.
 template <typename Writer>
 std::string RunListWriter(Writer writer, const std::vector<float>& v) {
-  const size_t size = v.size() * (kMaxFloatChars + 1);
-  std::unique_ptr<char[]> buf(new char[size == 0 ? 1 : size]);
+  const size_t size = FormatFloatListBytes(v.size());
+  std::unique_ptr<char[]> buf(new char[size]);
   char* end = writer(std::span<const float>(v), buf.get());
   EXPECT_GE(end, buf.get());
   EXPECT_LE(end, buf.get() + size);
@@ -206,6 +206,38 @@ void CheckListWriters(const std::vector<float>& v) {
 }
 
 float Bits(uint32_t b) { return std::bit_cast<float>(b); }
+
+// Floats with the longest texts (nine digits and a two-digit negative
+// exponent, "-1.23456789e-20,"), mixed with those the vector writer hands to
+// FormatFloat: the writers touch nothing past FormatFloatListBytes.
+TEST(ShortestFloat, ListWritersStayWithinTheirBytes) {
+  std::mt19937 rng(16);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{768}}) {
+    for (int round = 0; round < 50; ++round) {
+      std::vector<float> v(n);
+      for (float& f : v) {
+        const uint32_t r = static_cast<uint32_t>(rng());
+        switch (r % 16) {
+          case 0: f = -std::numeric_limits<float>::min(); break;    // "-1.17549435e-38", by FormatFloat
+          case 1: f = -std::numeric_limits<float>::infinity(); break;
+          case 2: f = -16777217.0f * 1024; break;                   // an exact integer, by FormatFloat
+          default: f = -std::ldexp(1.0f + static_cast<float>(r % 1000003) / 1000003.0f, -40 - static_cast<int>(r % 80)); break;
+        }
+      }
+      const std::string want = JoinedOneByOne(v);
+      using Writer = char* (*)(std::span<const float>, char*);
+      std::vector<Writer> writers = {FormatFloatListScalar};
+      if (Avx512FloatListSupported()) writers.push_back(FormatFloatListAvx512);
+      for (Writer writer : writers) {
+        const size_t bytes = FormatFloatListBytes(n);
+        std::string buf(bytes + 64, '#');
+        char* end = writer(std::span<const float>(v), buf.data());
+        ASSERT_EQ(std::string(buf.data(), end), want) << n;
+        for (size_t j = bytes; j < buf.size(); ++j) ASSERT_EQ(buf[j], '#') << n << " at " << j;
+      }
+    }
+  }
+}
 
 TEST(ShortestFloat, SimdListWriterRuns) {
   // The AVX-512 writer is what FormatFloatList uses where the CPU has it;
