@@ -1,6 +1,5 @@
 #include "tributary/formats/record_text.h"
 
-
 #include "tributary/core/json.h"
 #include "tributary/core/numbers.h"
 #include "tributary/core/time_util.h"
