@@ -1,12 +1,16 @@
 // A bounded multi-producer multi-consumer queue for handing batches between
-// pipeline stages (parse on one thread, write on another). Close() wakes
+// pipeline stages (parse on one thread, write on another), bounded by count
+// and optionally by the items' weights (their bytes), so that a deep queue of
+// small batches does not become a deep queue of large ones. Close() wakes
 // everyone: Push then fails and Pop drains what is left, then returns false.
 //
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
 #include <condition_variable>
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -16,14 +20,21 @@ namespace tributary {
 template <typename T>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  // At most capacity items, and (past the first item) at most max_weight of
+  // their weights together.
+  explicit BoundedQueue(size_t capacity, size_t max_weight = SIZE_MAX)
+      : capacity_(capacity), max_weight_(max_weight) {}
 
   // Blocks while full. Returns false (and drops item) if the queue is closed.
-  bool Push(T item) {
+  bool Push(T item, size_t weight = 0) {
     std::unique_lock<std::mutex> lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    not_full_.wait(lock, [&] {
+      return closed_ || items_.empty() ||
+             (items_.size() < capacity_ && weight <= max_weight_ - std::min(weight_, max_weight_));
+    });
     if (closed_) return false;
-    items_.push_back(std::move(item));
+    items_.push_back({std::move(item), weight});
+    weight_ += weight;
     not_empty_.notify_one();
     return true;
   }
@@ -32,11 +43,19 @@ class BoundedQueue {
   bool Pop(T* out) {
     std::unique_lock<std::mutex> lock(mu_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return false;
-    *out = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return true;
+    return TakeFront(out);
+  }
+
+  // Pops without waiting. Returns false if there is nothing to pop.
+  bool TryPop(T* out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return TakeFront(out);
+  }
+
+  // The weights of the items queued now.
+  size_t weight() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return weight_;
   }
 
   void Close() {
@@ -47,10 +66,27 @@ class BoundedQueue {
   }
 
  private:
+  struct Entry {
+    T item;
+    size_t weight;
+  };
+
+  // REQUIRES: mu_ held.
+  bool TakeFront(T* out) {
+    if (items_.empty()) return false;
+    *out = std::move(items_.front().item);
+    weight_ -= items_.front().weight;
+    items_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+
   std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<T> items_;
-  size_t capacity_;
+  std::deque<Entry> items_;
+  const size_t capacity_;
+  const size_t max_weight_;
+  size_t weight_ = 0;
   bool closed_ = false;
 };
 

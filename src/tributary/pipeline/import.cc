@@ -432,24 +432,40 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
                       resume_rejects_bytes);
   TRIB_RETURN_NOT_OK(rejects.Start());
 
-  // Parse on a separate thread, one or two batches ahead, at a lower
-  // priority than this thread's writes (so are the threads the reader
-  // starts from it): see core/thread_priority.h.
-  BoundedQueue<ParsedBatch> parsed(2);
-  BoundedQueue<std::unique_ptr<RecordBatch>> free_batches(4);
-  for (int i = 0; i < 4; ++i) free_batches.Push(std::make_unique<RecordBatch>());
+  // Parse on a separate thread, at a lower priority than this thread's
+  // writes (so are the threads the reader starts from it): see
+  // core/thread_priority.h. It runs up to kParsedAhead batches or
+  // kParsedAheadBytes ahead, whichever comes first. On two cores the parsing
+  // threads get little CPU while this thread and the checkpointer both run,
+  // and a queue two batches deep ran dry during every checkpoint: this
+  // thread then waited for batches a fifth of the time. Batches are made as
+  // the queue first needs them (up to kParsedAhead + 2) and then reused, so
+  // large batches, which the byte limit keeps few, also stay few in memory.
+  constexpr size_t kParsedAhead = 32;
+  constexpr size_t kParsedAheadBytes = size_t{16} << 20;
+  BoundedQueue<ParsedBatch> parsed(kParsedAhead, kParsedAheadBytes);
+  BoundedQueue<std::unique_ptr<RecordBatch>> free_batches(kParsedAhead + 2);
   std::atomic<bool> stop{false};
   std::thread parser([&] {
     LowerCurrentThreadPriority();
+    size_t made = 0;
     while (!stop.load()) {
       ParsedBatch pb;
-      if (!free_batches.Pop(&pb.batch)) break;
+      if (!free_batches.TryPop(&pb.batch)) {
+        if (made < kParsedAhead + 2 && parsed.weight() < kParsedAheadBytes) {
+          pb.batch = std::make_unique<RecordBatch>();
+          ++made;
+        } else if (!free_batches.Pop(&pb.batch)) {
+          break;
+        }
+      }
       pb.status = reader->ReadNext(pb.batch.get(), &pb.errors);
       pb.records_read = reader->records_read();
       pb.bytes_read = reader->bytes_read();
       pb.end = !pb.status.ok() || (pb.batch->num_rows() == 0 && pb.errors.empty());
-      bool end = pb.end;
-      if (!parsed.Push(std::move(pb)) || end) break;
+      const bool end = pb.end;
+      const size_t bytes = pb.batch->ByteSize();
+      if (!parsed.Push(std::move(pb), bytes) || end) break;
     }
     parsed.Close();
   });
