@@ -79,18 +79,33 @@ Result<ExportReport> RunExport(Store* store, const ExportOptions& opts, const Ex
   WriteOptions wo = opts.write;
   TRIB_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, OpenRecordWriter(report.format, out.get(), wo));
 
-  // Scan on a separate thread, ahead of encoding.
-  BoundedQueue<ScannedBatch> scanned(2);
-  BoundedQueue<std::unique_ptr<RecordBatch>> free_batches(4);
-  for (int i = 0; i < 4; ++i) free_batches.Push(std::make_unique<RecordBatch>());
+  // Scan on a separate thread, ahead of encoding: up to kScanAhead batches
+  // or kScanAheadBytes, whichever comes first. On two cores the scanner
+  // competes with the encoders and the hasher for CPU; two batches ahead, a
+  // few milliseconds without it left the encoders waiting (JSONL export
+  // 0.57 s median against 0.47 s sixteen ahead). Batch objects are made as
+  // the queue first needs them, then reused.
+  constexpr size_t kScanAhead = 16;
+  constexpr size_t kScanAheadBytes = size_t{16} << 20;
+  BoundedQueue<ScannedBatch> scanned(kScanAhead, kScanAheadBytes);
+  BoundedQueue<std::unique_ptr<RecordBatch>> free_batches(kScanAhead + 2);
   std::thread scanner([&] {
+    size_t made = 0;
     while (true) {
       ScannedBatch sb;
-      if (!free_batches.Pop(&sb.batch)) break;
+      if (!free_batches.TryPop(&sb.batch)) {
+        if (made < kScanAhead + 2 && scanned.weight() < kScanAheadBytes) {
+          sb.batch = std::make_unique<RecordBatch>();
+          ++made;
+        } else if (!free_batches.Pop(&sb.batch)) {
+          break;
+        }
+      }
       sb.status = it->Next(opts.batch_rows, sb.batch.get());
       sb.end = !sb.status.ok() || sb.batch->num_rows() == 0;
-      bool end = sb.end;
-      if (!scanned.Push(std::move(sb)) || end) break;
+      const bool end = sb.end;
+      const size_t bytes = sb.batch->ByteSize();
+      if (!scanned.Push(std::move(sb), bytes) || end) break;
     }
     scanned.Close();
   });
