@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -89,5 +90,22 @@ class BoundedQueue {
   size_t weight_ = 0;
   bool closed_ = false;
 };
+
+// For a stage that runs ahead of its consumer with recycled objects: takes a
+// free one from `free` if there is one; else makes a new one while fewer than
+// max_made have been made (counted in *made) and `ahead`, the queue to the
+// consumer, holds less than weight_budget; else waits for one to come back.
+// Returns false once `free` is closed and empty.
+template <typename T, typename U>
+bool TakeOrMake(BoundedQueue<std::unique_ptr<T>>* free, BoundedQueue<U>* ahead, size_t max_made,
+                size_t weight_budget, size_t* made, std::unique_ptr<T>* out) {
+  if (free->TryPop(out)) return true;
+  if (*made < max_made && ahead->weight() < weight_budget) {
+    *out = std::make_unique<T>();
+    ++*made;
+    return true;
+  }
+  return free->Pop(out);
+}
 
 }  // namespace tributary

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -80,6 +81,40 @@ TEST(BoundedQueueTest, TryPopDoesNotWaitAndCloseWakesPushers) {
   EXPECT_TRUE(q.Pop(&v));  // what was queued still drains
   EXPECT_EQ(v, 8);
   EXPECT_FALSE(q.Pop(&v));
+}
+
+// Makes objects while under the count and the queue ahead under its
+// weight budget, reuses returned ones first, and otherwise waits for one.
+TEST(BoundedQueueTest, TakeOrMakeReusesBeforeMaking) {
+  BoundedQueue<std::unique_ptr<int>> free(8);
+  BoundedQueue<int> ahead(8, 100);
+  size_t made = 0;
+  std::unique_ptr<int> a, b, c;
+  ASSERT_TRUE(TakeOrMake(&free, &ahead, 2, 100, &made, &a));
+  ASSERT_TRUE(TakeOrMake(&free, &ahead, 2, 100, &made, &b));
+  EXPECT_EQ(made, 2u);
+  int* const first = a.get();
+  ASSERT_TRUE(free.Push(std::move(a)));
+  ASSERT_TRUE(TakeOrMake(&free, &ahead, 2, 100, &made, &c));  // the returned one
+  EXPECT_EQ(c.get(), first);
+  EXPECT_EQ(made, 2u);
+
+  // At the count: waits until one comes back.
+  std::thread giver([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ASSERT_TRUE(free.Push(std::move(b)));
+  });
+  std::unique_ptr<int> d;
+  ASSERT_TRUE(TakeOrMake(&free, &ahead, 2, 100, &made, &d));
+  giver.join();
+  EXPECT_EQ(made, 2u);
+
+  // Under the count but the queue ahead is at its budget: no new one either.
+  ASSERT_TRUE(ahead.Push(1, 100));
+  free.Close();
+  std::unique_ptr<int> e;
+  EXPECT_FALSE(TakeOrMake(&free, &ahead, 10, 100, &made, &e));
+  EXPECT_EQ(made, 2u);
 }
 
 }  // namespace

@@ -93,14 +93,7 @@ Result<ExportReport> RunExport(Store* store, const ExportOptions& opts, const Ex
     size_t made = 0;
     while (true) {
       ScannedBatch sb;
-      if (!free_batches.TryPop(&sb.batch)) {
-        if (made < kScanAhead + 2 && scanned.weight() < kScanAheadBytes) {
-          sb.batch = std::make_unique<RecordBatch>();
-          ++made;
-        } else if (!free_batches.Pop(&sb.batch)) {
-          break;
-        }
-      }
+      if (!TakeOrMake(&free_batches, &scanned, kScanAhead + 2, kScanAheadBytes, &made, &sb.batch)) break;
       sb.status = it->Next(opts.batch_rows, sb.batch.get());
       sb.end = !sb.status.ok() || sb.batch->num_rows() == 0;
       const bool end = sb.end;

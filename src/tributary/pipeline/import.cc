@@ -451,14 +451,7 @@ Result<ImportReport> RunImport(Store* store, const ImportOptions& opts,
     size_t made = 0;
     while (!stop.load()) {
       ParsedBatch pb;
-      if (!free_batches.TryPop(&pb.batch)) {
-        if (made < kParsedAhead + 2 && parsed.weight() < kParsedAheadBytes) {
-          pb.batch = std::make_unique<RecordBatch>();
-          ++made;
-        } else if (!free_batches.Pop(&pb.batch)) {
-          break;
-        }
-      }
+      if (!TakeOrMake(&free_batches, &parsed, kParsedAhead + 2, kParsedAheadBytes, &made, &pb.batch)) break;
       pb.status = reader->ReadNext(pb.batch.get(), &pb.errors);
       pb.records_read = reader->records_read();
       pb.bytes_read = reader->bytes_read();
