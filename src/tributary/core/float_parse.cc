@@ -331,7 +331,7 @@ inline const char* ParseNumber(const char* p, const char* end, const char* reada
 
 template <typename Digits>
 inline const char* ParseArray(const char* p, const char* end, const char* readable_end,
-                              std::vector<float>* out) {
+                              FloatVector* out) {
   out->clear();
   if (p >= end || *p != '[') return nullptr;
   ++p;
@@ -373,7 +373,7 @@ inline const char* ParseArray(const char* p, const char* end, const char* readab
 __attribute__((target("ssse3"), flatten)) const char* ParseArraySsse3(const char* p,
                                                                       const char* end,
                                                                       const char* readable_end,
-                                                                      std::vector<float>* out) {
+                                                                      FloatVector* out) {
   return ParseArray<Ssse3Digits>(p, end, readable_end, out);
 }
 __attribute__((target("ssse3"), flatten)) const char* ParseNumberSsse3(const char* p,
@@ -511,7 +511,7 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline __m512i LaneValues(const Wind
 // now and then runs without AVX-512 state.
 __attribute__((target("ssse3"), noinline, flatten)) const char* ScalarElements(
     const char* p, const char* end, const char* readable_end, int turns,
-    std::vector<float>* out, bool* closed) {
+    FloatVector* out, bool* closed) {
   for (; turns > 0; --turns) {
     const char* const token = p;
     uint32_t negative = 0;
@@ -790,7 +790,7 @@ __attribute__((target(TRIB_AVX512_TARGET))) inline int BackHalf(const Window& vd
 // second half, which does not hold it up (its position needs only the
 // terminators). A step whose elements are not all right undoes the next.
 __attribute__((target(TRIB_AVX512_TARGET), flatten)) const char* ParseArrayAvx512(
-    const char* p, const char* end, const char* readable_end, std::vector<float>* out) {
+    const char* p, const char* end, const char* readable_end, FloatVector* out) {
   out->clear();
   if (p >= end || *p != '[') return nullptr;
   ++p;
@@ -922,7 +922,7 @@ __attribute__((flatten)) const char* ParseFloatPrefixBaseline(const char* p, con
 
 __attribute__((flatten)) const char* ParseFloatArrayBaseline(const char* p, const char* end,
                                                              const char* readable_end,
-                                                             std::vector<float>* out) {
+                                                             FloatVector* out) {
   return ParseArray<SwarDigits>(p, end, readable_end, out);
 }
 
@@ -943,7 +943,7 @@ bool Avx512KernelSupported() {
 }
 
 const char* ParseFloatArraySsse3(const char* p, const char* end, const char* readable_end,
-                                 std::vector<float>* out) {
+                                 FloatVector* out) {
 #if defined(TRIB_FLOAT_PARSE_SSSE3)
   if (kHaveSsse3) return ParseArraySsse3(p, end, readable_end, out);
 #endif
@@ -951,7 +951,7 @@ const char* ParseFloatArraySsse3(const char* p, const char* end, const char* rea
 }
 
 const char* ParseFloatArrayAvx512(const char* p, const char* end, const char* readable_end,
-                                  std::vector<float>* out) {
+                                  FloatVector* out) {
 #if defined(TRIB_FLOAT_PARSE_AVX512)
   if (kHaveAvx512) return ParseArrayAvx512(p, end, readable_end, out);
 #endif
@@ -968,7 +968,7 @@ const char* ParseFloatPrefix(const char* p, const char* end, const char* readabl
 }
 
 const char* ParseFloatArray(const char* p, const char* end, const char* readable_end,
-                            std::vector<float>* out) {
+                            FloatVector* out) {
 #if defined(TRIB_FLOAT_PARSE_AVX512)
   if (kHaveAvx512) return ParseArrayAvx512(p, end, readable_end, out);
 #endif

@@ -50,6 +50,8 @@
 
 #include <vector>
 
+#include "tributary/core/float_vector.h"
+
 namespace tributary {
 
 // Parses one number at p. On success stores the correctly rounded float32
@@ -65,7 +67,7 @@ const char* ParseFloatPrefix(const char* p, const char* end, const char* readabl
 // non-finite words), leaving the caller's general path to accept it or word
 // the error. Every element has ParseFloat's value.
 const char* ParseFloatArray(const char* p, const char* end, const char* readable_end,
-                            std::vector<float>* out);
+                            FloatVector* out);
 
 namespace float_parse_internal {
 
@@ -74,15 +76,15 @@ namespace float_parse_internal {
 const char* ParseFloatPrefixBaseline(const char* p, const char* end, const char* readable_end,
                                      float* out);
 const char* ParseFloatArrayBaseline(const char* p, const char* end, const char* readable_end,
-                                    std::vector<float>* out);
+                                    FloatVector* out);
 
 // The array kernels this machine may choose, each callable for tests and
 // benchmarks; one whose instructions the processor lacks (see
 // Ssse3KernelSupported, Avx512KernelSupported) runs the next simpler one.
 const char* ParseFloatArraySsse3(const char* p, const char* end, const char* readable_end,
-                                 std::vector<float>* out);
+                                 FloatVector* out);
 const char* ParseFloatArrayAvx512(const char* p, const char* end, const char* readable_end,
-                                  std::vector<float>* out);
+                                  FloatVector* out);
 bool Ssse3KernelSupported();
 bool Avx512KernelSupported();
 

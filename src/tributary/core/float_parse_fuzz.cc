@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char* const begin = buf.get();
   const char* const end = begin + size;
 
-  std::vector<float> a, b;
+  FloatVector a, b;
   const char* ea = ParseFloatArray(begin, end, end, &a);
   const char* eb = float_parse_internal::ParseFloatArrayBaseline(begin, end, end, &b);
   Check(ea == eb);
@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                       float_parse_internal::ParseFloatArraySsse3}) {
     for (int variant = 0; variant < 2; ++variant) {
       const char* base = variant == 0 ? begin : padded.get();
-      std::vector<float> c = {1.0f};
+      FloatVector c = {1.0f};
       const char* ec = kernel(base, base + size, base + size + (variant == 0 ? 0 : 64), &c);
       Check((ec == nullptr) == (eb == nullptr));
       if (ec == nullptr) continue;
@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (ea != nullptr) {
     // The elements are ParseFloat's values of the comma-separated tokens.
-    std::vector<float> general;
+    FloatVector general;
     Check(ParseVectorText(std::string_view(begin, static_cast<size_t>(ea - begin)),
                           VectorParseOptions(), &general)
               .ok());

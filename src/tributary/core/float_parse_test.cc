@@ -35,7 +35,7 @@ struct ExactBuffer {
 // and on where the number ends. Checked with the number alone in an exact
 // buffer, and followed by more text (which takes the 16-byte compare).
 using PrefixFn = const char* (*)(const char*, const char*, const char*, float*);
-using ArrayFn = const char* (*)(const char*, const char*, const char*, std::vector<float>*);
+using ArrayFn = const char* (*)(const char*, const char*, const char*, FloatVector*);
 
 // The kernel this machine uses, and the portable one.
 constexpr PrefixFn kPrefixFns[] = {ParseFloatPrefix,
@@ -81,10 +81,10 @@ void ExpectArrayMatchesGeneral(const std::string& s) {
     const bool ok = General(s, &want);
     const std::string text = "[" + s + "]";
     const ExactBuffer buf(text);
-    std::vector<float> got;
+    FloatVector got;
     const char* end = fn(buf.begin(), buf.end(), buf.end(), &got);
     std::string padded = text + std::string(32, '9');
-    std::vector<float> got_padded;
+    FloatVector got_padded;
     const char* end_padded =
         fn(padded.data(), padded.data() + text.size(), padded.data() + padded.size(), &got_padded);
     if (end == nullptr) {
@@ -258,7 +258,7 @@ TEST(FloatParse, DeclinesOtherGrammar) {
     const std::string s(c);
     const ExactBuffer buf(s);
     for (ArrayFn fn : kArrayFns) {
-      std::vector<float> out;
+      FloatVector out;
       const char* end = fn(buf.begin(), buf.end(), buf.end(), &out);
       EXPECT_TRUE(end == nullptr || end != buf.end()) << c;
     }
@@ -283,7 +283,7 @@ TEST(FloatParse, StopsAtEndEvenWhenDigitsFollow) {
 }
 
 TEST(FloatParse, WhitespaceAndEmptyArrays) {
-  std::vector<float> out = {7};
+  FloatVector out = {7};
   const std::string empty = "[ \n]";
   EXPECT_EQ(
       ParseFloatArray(empty.data(), empty.data() + empty.size(), empty.data() + empty.size(), &out),
@@ -293,7 +293,7 @@ TEST(FloatParse, WhitespaceAndEmptyArrays) {
   ASSERT_NE(ParseFloatArray(spaced.data(), spaced.data() + spaced.size(),
                             spaced.data() + spaced.size(), &out),
             nullptr);
-  EXPECT_EQ(out, (std::vector<float>{0.5f, -2.0f, 1e-3f}));
+  EXPECT_EQ(out, (FloatVector{0.5f, -2.0f, 1e-3f}));
 }
 
 TEST(FloatParse, KernelsThisMachineHasAreChosen) {
@@ -384,12 +384,12 @@ std::string RandomSeparator(std::mt19937_64& rng, bool spaces) {
 // reader's values. In an exact buffer, with digits readable past the end,
 // and with the readable end exactly at the array's ']'.
 void ExpectKernelsAgree(const std::string& text, size_t array_len) {
-  std::vector<float> want;
+  FloatVector want;
   const ExactBuffer exact(text);
   const char* want_end = float_parse_internal::ParseFloatArrayBaseline(
       exact.begin(), exact.begin() + array_len, exact.end(), &want);
   if (want_end != nullptr) {
-    std::vector<float> general;
+    FloatVector general;
     ASSERT_TRUE(ParseVectorText(std::string_view(exact.begin(),
                                                  static_cast<size_t>(want_end - exact.begin())),
                                 VectorParseOptions(), &general)
@@ -406,7 +406,7 @@ void ExpectKernelsAgree(const std::string& text, size_t array_len) {
     for (int variant = 0; variant < 2; ++variant) {
       const char* base = variant == 0 ? exact.begin() : padded.data();
       const char* readable = variant == 0 ? exact.end() : padded.data() + padded.size();
-      std::vector<float> got = {1, 2, 3};
+      FloatVector got = {1, 2, 3};
       const char* end = fn(base, base + array_len, readable, &got);
       if (want_end == nullptr) {
         ASSERT_EQ(end, nullptr) << text;
@@ -508,7 +508,7 @@ TEST(FloatParse, EveryFloatRoundTripsThroughTheListWriter) {
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.0f, 0.05f);
   for (int round = 0; round < 200; ++round) {
-    std::vector<float> v;
+    FloatVector v;
     for (int i = 0; i < 768; ++i) {
       float f = round % 2 ? normal(rng) : std::bit_cast<float>(static_cast<uint32_t>(rng()));
       if (!std::isfinite(f)) f = 0.5f;
@@ -521,7 +521,7 @@ TEST(FloatParse, EveryFloatRoundTripsThroughTheListWriter) {
     text.resize(static_cast<size_t>(p - text.data()));
     const ExactBuffer buf(text);
     for (ArrayFn fn : kArrayFns) {
-      std::vector<float> back;
+      FloatVector back;
       ASSERT_EQ(fn(buf.begin(), buf.end(), buf.end(), &back), buf.end()) << text.substr(0, 200);
       ASSERT_EQ(back.size(), v.size());
       for (size_t i = 0; i < v.size(); ++i) {

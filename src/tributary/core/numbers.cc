@@ -146,7 +146,7 @@ ParseNumberError ParseInt64(std::string_view token, int64_t* out) {
 }
 
 Status ParseVectorText(std::string_view text, const VectorParseOptions& options,
-                       std::vector<float>* out) {
+                       FloatVector* out) {
   std::string_view s = Trim(text);
   char close = 0;
   if (!s.empty() && s.front() == '[') close = ']';

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tributary/core/float_vector.h"
 #include "tributary/core/status.h"
 
 namespace tributary {
@@ -58,6 +59,6 @@ struct VectorParseOptions {
 // separated). Appends the floats to out. On error returns InvalidData naming
 // the element index and the offending token.
 Status ParseVectorText(std::string_view text, const VectorParseOptions& options,
-                       std::vector<float>* out);
+                       FloatVector* out);
 
 }  // namespace tributary

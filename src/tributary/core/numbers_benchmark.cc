@@ -157,7 +157,7 @@ std::vector<std::string> Cells(const std::vector<float>& values, bool shortest) 
 }
 
 void RunParse(benchmark::State& state, const std::vector<std::string>& cells) {
-  std::vector<float> out;
+  FloatVector out;
   size_t floats = 0;
   for (auto _ : state) {
     for (const std::string& cell : cells) {
@@ -189,7 +189,7 @@ BENCHMARK(BM_ParseVector_RandomBits);
 
 // Each array kernel of core/float_parse on its own, whichever the machine
 // would choose: ns per float is 1e9 / items_per_second.
-using ArrayKernel = const char* (*)(const char*, const char*, const char*, std::vector<float>*);
+using ArrayKernel = const char* (*)(const char*, const char*, const char*, FloatVector*);
 
 void RunKernel(benchmark::State& state, ArrayKernel kernel, bool supported,
                const std::vector<std::string>& cells) {
@@ -197,7 +197,7 @@ void RunKernel(benchmark::State& state, ArrayKernel kernel, bool supported,
     state.SkipWithError("this processor lacks the kernel's instructions");
     return;
   }
-  std::vector<float> out;
+  FloatVector out;
   size_t floats = 0;
   for (auto _ : state) {
     for (const std::string& cell : cells) {

@@ -80,18 +80,18 @@ TEST(NumbersTest, VectorTextForms) {
   VectorParseOptions o;
   for (const char* text : {"[0.1,0.2,0.3]", "[ 0.1 , 0.2, 0.3 ]", "{0.1,0.2,0.3}", "0.1 0.2 0.3",
                            "0.1,0.2,0.3", "{\"0.1\",\"0.2\",\"0.3\"}", "  0.1\t0.2\n0.3 "}) {
-    std::vector<float> v;
+    FloatVector v;
     ASSERT_TRUE(ParseVectorText(text, o, &v).ok()) << text;
-    EXPECT_EQ(v, (std::vector<float>{0.1f, 0.2f, 0.3f})) << text;
+    EXPECT_EQ(v, (FloatVector{0.1f, 0.2f, 0.3f})) << text;
   }
-  std::vector<float> v;
+  FloatVector v;
   EXPECT_TRUE(ParseVectorText("[]", o, &v).ok());
   EXPECT_TRUE(v.empty());
 }
 
 TEST(NumbersTest, VectorTextErrorsNameTheElement) {
   VectorParseOptions o;
-  std::vector<float> v;
+  FloatVector v;
   Status st = ParseVectorText("[0.1,abc,0.3]", o, &v);
   EXPECT_EQ(st.message(), "Invalid vector value at index 1: 'abc' is not a number");
   v.clear();

@@ -1,5 +1,6 @@
 #include "tributary/core/record.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace tributary {
@@ -150,6 +151,32 @@ void RecordBatch::AppendRowFrom(const RecordBatch& other, size_t i) {
   }
   origin.push_back(other.origin[i]);
   if (other.raw.size() > i) raw.Append(other.raw.Get(i));
+}
+
+void RecordBatch::ReserveLike(size_t rows) {
+  const size_t have = num_rows();
+  rows = std::min<size_t>(rows, 65536);
+  if (have == 0 || rows <= have) return;
+  // Vectors have one dimension per collection; text varies, so it gets half
+  // as much again. At most 16 MiB a column: a batch of huge rows grows as it
+  // must.
+  auto scaled = [&](size_t n, size_t num, size_t den, size_t unit) {
+    return std::min<size_t>(n / have * rows / den * num + 64, (size_t{16} << 20) / unit);
+  };
+  for (Field f : AllFields()) {
+    switch (FieldTypeOf(f)) {
+      case FieldType::kString:
+      case FieldType::kJsonObject: {
+        StringColumn& c = strings(f);
+        c.Reserve(rows, scaled(c.arena_bytes(), 3, 2, 1));
+        break;
+      }
+      case FieldType::kInt64:
+      case FieldType::kTimestamp: ints(f).Reserve(rows); break;
+      case FieldType::kVector: values.Reserve(rows, scaled(values.data().size(), 1, 1, sizeof(float))); break;
+    }
+  }
+  origin.reserve(rows);
 }
 
 size_t RecordBatch::ByteSize() const {

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tributary/core/float_vector.h"
+
 namespace tributary {
 
 enum class Field : uint8_t {
@@ -96,6 +98,12 @@ class StringColumn {
     valid_.clear();
   }
   size_t arena_bytes() const { return data_.size(); }
+  // Room for `rows` values and `bytes` of text in all, without regrowing.
+  void Reserve(size_t rows, size_t bytes) {
+    data_.reserve(bytes);
+    offsets_.reserve(rows + 1);
+    valid_.reserve(rows);
+  }
 
  private:
   std::string data_;
@@ -129,6 +137,10 @@ class Int64Column {
     values_.clear();
     valid_.clear();
   }
+  void Reserve(size_t rows) {
+    values_.reserve(rows);
+    valid_.reserve(rows);
+  }
 
  private:
   std::vector<int64_t> values_;
@@ -141,8 +153,8 @@ class VectorColumn {
  public:
   VectorColumn() { offsets_.push_back(0); }
   size_t size() const { return valid_.size(); }
-  std::vector<float>& data() { return data_; }
-  const std::vector<float>& data() const { return data_; }
+  FloatVector& data() { return data_; }
+  const FloatVector& data() const { return data_; }
   // Append floats to data(), then FinishValue().
   void FinishValue() {
     offsets_.push_back(data_.size());
@@ -171,9 +183,15 @@ class VectorColumn {
     offsets_.resize(1);
     valid_.clear();
   }
+  // Room for `rows` vectors of `floats` floats in all, without regrowing.
+  void Reserve(size_t rows, size_t floats) {
+    data_.reserve(floats);
+    offsets_.reserve(rows + 1);
+    valid_.reserve(rows);
+  }
 
  private:
-  std::vector<float> data_;
+  FloatVector data_;
   std::vector<uint64_t> offsets_;
   std::vector<uint8_t> valid_;
 };
@@ -203,6 +221,12 @@ class RecordBatch {
   void PopBack();
   // Appends row i of other to this batch.
   void AppendRowFrom(const RecordBatch& other, size_t i);
+  // Gives every column room for `rows` rows like the ones it holds (the
+  // batch holds at least one): a reader calls it after the first row of a
+  // batch, so that a new batch's columns are not grown by doubling, each
+  // time copying what they hold into fresh memory. Keeps what capacity the
+  // columns already have.
+  void ReserveLike(size_t rows);
   // About how many bytes the batch's values take (strings, vectors, raw
   // text, fixed-size columns); readers cut batches by it as well as by rows.
   size_t ByteSize() const;

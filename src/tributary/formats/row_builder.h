@@ -67,7 +67,7 @@ class RowBuilder {
   // take its RFC 3339 text.
   Status SetTimestamp(Field f, int64_t micros);
   // Vector: append floats to VectorScratch(), then CommitVector().
-  std::vector<float>& VectorScratch() { return vec_; }
+  FloatVector& VectorScratch() { return vec_; }
   void CommitVector();
   // Metadata given as a compact JSON object text (already validated).
   void SetMetadataJson(std::string_view compact_object);
@@ -96,7 +96,7 @@ class RowBuilder {
   std::array<State, kNumFields> state_{};
   std::array<std::string, kNumFields> text_;  // string / metadata fields
   std::array<int64_t, kNumFields> ints_{};    // int / timestamp fields
-  std::vector<float> vec_;
+  FloatVector vec_;
   std::string extras_;  // "\"k\":v,\"k2\":v2" (compact members, no braces)
   std::vector<std::string> extra_keys_;
   size_t extra_count_ = 0;

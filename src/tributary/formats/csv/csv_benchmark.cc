@@ -85,7 +85,7 @@ void BM_ParseVectorCell(benchmark::State& state) {
     bytes += cell.size();
     cells.push_back(std::move(cell));
   }
-  std::vector<float> out;
+  FloatVector out;
   for (auto _ : state) {
     for (const std::string& cell : cells) {
       if (!ParseBracketedVector(cell, &out)) state.SkipWithError("parse failed");

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tributary/core/float_vector.h"
+
 namespace tributary::csv {
 
 // Parses one number at [p, end): '-'? digits ('.' digits)? ([eE] [+-]? digits)?
@@ -25,6 +27,6 @@ const char* ParseFloatFast(const char* p, const char* end, float* out);
 // (RowBuilder::SetText), which accepts the other spellings and words the
 // errors. Elements the kernel cannot prove go through ParseFloat, the
 // general parser's own reader, so both paths agree on every value.
-bool ParseBracketedVector(std::string_view text, std::vector<float>* out);
+bool ParseBracketedVector(std::string_view text, FloatVector* out);
 
 }  // namespace tributary::csv

@@ -164,11 +164,11 @@ TEST(CsvVectorTextTest, FastFloatExactCases) {
 }
 
 TEST(CsvVectorTextTest, BracketedVectors) {
-  std::vector<float> out = {9, 9};
+  FloatVector out = {9, 9};
   ASSERT_TRUE(ParseBracketedVector("[0.1,-2,3e-3]", &out));
-  EXPECT_EQ(out, (std::vector<float>{0.1f, -2.0f, 3e-3f}));
+  EXPECT_EQ(out, (FloatVector{0.1f, -2.0f, 3e-3f}));
   ASSERT_TRUE(ParseBracketedVector("[ 0.1, -2 ,3e-3 ]", &out));
-  EXPECT_EQ(out, (std::vector<float>{0.1f, -2.0f, 3e-3f}));
+  EXPECT_EQ(out, (FloatVector{0.1f, -2.0f, 3e-3f}));
   // Values the kernel cannot prove still parse here, through ParseFloat.
   ASSERT_TRUE(ParseBracketedVector("[16777217,1e-40,-1234567890123456789012]", &out));
   EXPECT_EQ(out[0], 16777216.0f);
@@ -180,7 +180,7 @@ TEST(CsvVectorTextTest, BracketedVectors) {
     EXPECT_FALSE(ParseBracketedVector(c, &out)) << c;
     out.clear();
     ASSERT_TRUE(ParseVectorText(c, VectorParseOptions(), &out).ok()) << c;
-    EXPECT_EQ(out, (std::vector<float>{0.5f, 1.0f})) << c;
+    EXPECT_EQ(out, (FloatVector{0.5f, 1.0f})) << c;
   }
   for (const char* c : {"[]", "[ ]", "[1,]", "[,1]", "[1 2]", "[1e39]", "[NaN]", "[inf]",
                         "(1,2)", "{1,2}", "1,2", "[1,2", " [1]", "[1]x", "[+1]", "[1,,2]"}) {

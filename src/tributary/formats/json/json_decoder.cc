@@ -382,7 +382,7 @@ class RecordDecoder::Impl {
     od::array array;
     error_code err = value.get_array().get(array);
     if (err) return err;
-    std::vector<float>& vec = builder_.VectorScratch();
+    FloatVector& vec = builder_.VectorScratch();
     vec.clear();
     bool failed = false;
     size_t index = 0;

@@ -386,7 +386,7 @@ Status ParquetReader::ReadList(FieldPlan* p) {
   const bool to_vector = p->as_vector;
   const bool to_json = !to_vector && p->target.kind != Kind::kField;
   // Direct rows append the vector to the batch's values in place.
-  std::vector<float>* vec = nullptr;
+  FloatVector* vec = nullptr;
   size_t vec_mark = 0;
   if (to_vector) {
     vec = direct_ ? &batch_->values.data() : &builder_->VectorScratch();

@@ -260,7 +260,7 @@ Status DecodeRecord(sqlite3_stmt* s, int first_col, RecordBatch* batch) {
                                      " bytes is not a whole number of float32 values");
         }
         if (p == nullptr && n != 0) return Status::ResourceExhausted("out of memory reading a record");
-        std::vector<float>& data = c.data();
+        FloatVector& data = c.data();
         const size_t old = data.size();
         data.resize(old + n / sizeof(float));
         if (n != 0) std::memcpy(data.data() + old, p, n);
@@ -371,6 +371,7 @@ class SqliteRecordIterator final : public RecordIterator {
           return st.WithPrefix("scanning collection '" + collection_ + "'");
         }
         batch->origin.push_back(RowOrigin{++rows_read_, 0});
+        if (batch->num_rows() == 1) batch->ReserveLike(max_rows);
         continue;
       }
       if (rc == SQLITE_DONE) {
