@@ -176,6 +176,7 @@ void RecordBatch::ReserveLike(size_t rows) {
       case FieldType::kVector: values.Reserve(rows, scaled(values.data().size(), 1, 1, sizeof(float))); break;
     }
   }
+  if (raw.size() == have) raw.Reserve(rows, scaled(raw.arena_bytes(), 3, 2, 1));
   origin.reserve(rows);
 }
 

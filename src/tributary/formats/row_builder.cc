@@ -294,6 +294,7 @@ Status RowBuilder::Finish() {
   }
   b.origin.push_back(origin_);
   if (options_.keep_raw) b.raw.Append(raw_);
+  if (b.num_rows() == 1) b.ReserveLike(options_.rows_per_batch());
   return Status::OK();
 }
 
