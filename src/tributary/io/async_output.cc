@@ -24,7 +24,9 @@ namespace tributary {
 namespace {
 
 constexpr size_t kHandOffBytes = size_t{4} << 20;
-constexpr size_t kMaxQueued = 4;
+// Two queued are enough for the writer never to wait for the caller; more
+// only add memory to fault in.
+constexpr size_t kMaxQueued = 2;
 // The queue, the one being written, the caller's current one, and one more so
 // that the caller rarely waits for the writer to return one.
 constexpr size_t kMaxBuffers = kMaxQueued + 3;

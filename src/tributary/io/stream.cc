@@ -419,7 +419,8 @@ class FileOutput final : public OutputBase {
 
  private:
   static constexpr size_t kDirectAlign = 4096;
-  static constexpr size_t kFileBufferSize = size_t{4} << 20;
+  // 2 MiB: one huge page; 4 MiB wrote no faster, and took twice the memory.
+  static constexpr size_t kFileBufferSize = size_t{2} << 20;
   static constexpr int kDirectBuffers = 4;
 
   struct Piece {
@@ -427,9 +428,9 @@ class FileOutput final : public OutputBase {
     size_t size;
   };
 
-  // Aligned to 2 MiB and backed by huge pages where the kernel gives them:
-  // O_DIRECT pins the buffer's pages for every write, 2 per buffer instead of
-  // 1024.
+  // Aligned to 2 MiB and backed by a huge page where the kernel gives one:
+  // O_DIRECT pins the buffer's pages for every write, 1 per buffer instead of
+  // 512.
   static char* NewBuffer() {
     constexpr size_t kHuge = size_t{2} << 20;
     char* b = static_cast<char*>(std::aligned_alloc(kHuge, kFileBufferSize));
