@@ -6,7 +6,10 @@
 // the new elements at once (a parser's next floats, a stored vector's bytes),
 // and zeroing them first cost 2% of an export's CPU and as much again of a
 // parse. Everything else (value-initialization with resize(n, 0.0f),
-// push_back, insert, comparisons between FloatVectors) is std::vector's.
+// push_back, insert, comparisons between FloatVectors) is std::vector's;
+// but insert copies a range float by float rather than with memmove, so
+// floats that may be unaligned (in a file's bytes) are copied in with
+// resize() and memcpy.
 #pragma once
 
 #include <memory>

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -161,7 +162,9 @@ class VectorColumn {
     valid_.push_back(1);
   }
   void Append(std::span<const float> v) {
-    data_.insert(data_.end(), v.begin(), v.end());
+    const size_t old = data_.size();
+    data_.resize(old + v.size());
+    if (!v.empty()) std::memcpy(data_.data() + old, v.data(), v.size_bytes());
     FinishValue();
   }
   void AppendNull() {

@@ -127,9 +127,10 @@ class ColumnChunkReader {
     return x;
   }
   bool Bool(size_t v) const { return *Fixed(v) != 0; }
-  // True when the page's values are plain FLOATs in one array (fast path).
-  const float* PlainFloats() const {
-    return !dict_ && leaf_->physical == fmt::Type::FLOAT ? reinterpret_cast<const float*>(fixed_) : nullptr;
+  // The page's values when they are plain FLOATs in one array (fast path;
+  // unaligned: copy them with memcpy).
+  const uint8_t* PlainFloats() const {
+    return !dict_ && leaf_->physical == fmt::Type::FLOAT ? fixed_ : nullptr;
   }
   // The same for DOUBLEs (unaligned: read with memcpy).
   const uint8_t* PlainDoubles() const {

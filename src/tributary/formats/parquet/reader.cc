@@ -428,7 +428,7 @@ Status ParquetReader::ReadList(FieldPlan* p) {
     ++p->e;
     // Fast path: a run of present floats in the same page.
     if (to_vector && p->e < r.entries()) {
-      const float* floats = r.PlainFloats();
+      const uint8_t* floats = r.PlainFloats();
       const uint8_t* doubles = floats ? nullptr : r.PlainDoubles();
       const int16_t* defs = r.defs();
       const int16_t* reps = r.reps();
@@ -438,7 +438,11 @@ Status ParquetReader::ReadList(FieldPlan* p) {
         if (e > p->e) {
           const size_t k = e - p->e;
           if (floats) {
-            vec->insert(vec->end(), floats + v, floats + v + k);
+            // Page data has no alignment: copied as bytes, into floats the
+            // resize leaves unset.
+            const size_t old = vec->size();
+            vec->resize(old + k);
+            std::memcpy(vec->data() + old, floats + v * 4, k * 4);
           } else {
             const size_t old = vec->size();
             vec->resize(old + k);
