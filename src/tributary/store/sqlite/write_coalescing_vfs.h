@@ -25,7 +25,9 @@
 // that need no new space gather: below the file's end, or into space
 // allocated (fallocate) when SQLite hints at the size the checkpoint makes
 // the file. A write that would allocate goes straight through, so a full disk
-// fails it and SQLite abandons the checkpoint. The last run is written at
+// fails it and SQLite abandons the checkpoint. Every 4 MiB of runs, the
+// kernel's writeback of them starts (sync_file_range, no wait), so the fsync
+// that ends the checkpoint does not find them all still to write. The last run is written at
 // CKPT_DONE, whose result SQLite ignores before it records the checkpoint as
 // done; should that write fail anyway (an I/O error), the process exits with
 // code 3 before the checkpoint is recorded, and the WAL, which still holds
