@@ -9,9 +9,11 @@
 // push_back, insert, comparisons between FloatVectors) is std::vector's;
 // but insert copies a range float by float rather than with memmove, so
 // floats that may be unaligned (in a file's bytes) are copied in with
-// resize() and memcpy.
+// AppendFloatBytes.
 #pragma once
 
+#include <cstddef>
+#include <cstring>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -45,5 +47,13 @@ class DefaultInitAllocator : public std::allocator<T> {
 };
 
 using FloatVector = std::vector<float, DefaultInitAllocator<float>>;
+
+// Appends the `count` float32 values (native byte order) at `bytes`, which
+// need not be aligned for float, with one memcpy.
+inline void AppendFloatBytes(FloatVector* v, const void* bytes, size_t count) {
+  const size_t old = v->size();
+  v->resize(old + count);
+  if (count != 0) std::memcpy(v->data() + old, bytes, count * sizeof(float));
+}
 
 }  // namespace tributary

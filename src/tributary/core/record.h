@@ -16,7 +16,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -162,9 +161,7 @@ class VectorColumn {
     valid_.push_back(1);
   }
   void Append(std::span<const float> v) {
-    const size_t old = data_.size();
-    data_.resize(old + v.size());
-    if (!v.empty()) std::memcpy(data_.data() + old, v.data(), v.size_bytes());
+    AppendFloatBytes(&data_, v.data(), v.size());
     FinishValue();
   }
   void AppendNull() {

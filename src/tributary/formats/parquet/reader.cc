@@ -438,11 +438,7 @@ Status ParquetReader::ReadList(FieldPlan* p) {
         if (e > p->e) {
           const size_t k = e - p->e;
           if (floats) {
-            // Page data has no alignment: copied as bytes, into floats the
-            // resize leaves unset.
-            const size_t old = vec->size();
-            vec->resize(old + k);
-            std::memcpy(vec->data() + old, floats + v * 4, k * 4);
+            AppendFloatBytes(vec, floats + v * 4, k);  // page data has no alignment
           } else {
             const size_t old = vec->size();
             vec->resize(old + k);

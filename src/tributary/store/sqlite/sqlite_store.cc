@@ -262,8 +262,7 @@ Status DecodeRecord(sqlite3_stmt* s, int first_col, RecordBatch* batch) {
         if (p == nullptr && n != 0) return Status::ResourceExhausted("out of memory reading a record");
         FloatVector& data = c.data();
         const size_t old = data.size();
-        data.resize(old + n / sizeof(float));
-        if (n != 0) std::memcpy(data.data() + old, p, n);
+        AppendFloatBytes(&data, p, n / sizeof(float));
         if constexpr (std::endian::native != std::endian::little) {
           for (size_t j = old; j < data.size(); ++j) {
             data[j] = std::bit_cast<float>(__builtin_bswap32(std::bit_cast<uint32_t>(data[j])));
